@@ -1,0 +1,53 @@
+// The padded 3D Fourier grid into which projections are inserted: numerator CTF*F and denominator CTF^2.
+#pragma once
+
+#include <complex>
+#include <cstddef>
+#include <vector>
+
+#include <Eigen/Core>
+
+namespace cspt {
+
+/// One cell of the accumulator: the numerator (complex) and the denominator (real) side by side, so
+/// that an insertion touches one cache line per neighbour instead of two.
+struct AccumulatorCell {
+  float re = 0.0f, im = 0.0f, weight = 0.0f;
+};
+
+/// The non-redundant half (kx >= 0) of an n_pad^3 Fourier grid, FFTW order: cell (kx, ky, kz) is at
+/// ((kz_idx * n_pad) + ky_idx) * (n_pad/2 + 1) + kx, with negative ky, kz wrapped to n_pad + k.
+class FourierAccumulator {
+ public:
+  FourierAccumulator() = default;
+  explicit FourierAccumulator(int n_pad);
+
+  int n_pad() const { return n_pad_; }
+  int nx_half() const { return n_pad_ / 2 + 1; }
+  std::size_t cells_per_z() const { return std::size_t(n_pad_) * nx_half(); }
+  std::size_t size() const { return cells_.size(); }
+  AccumulatorCell* data() { return cells_.data(); }
+  const AccumulatorCell* data() const { return cells_.data(); }
+  void clear();
+
+  /// Insert a central slice with trilinear weights. `values` and `weights` are the non-redundant half
+  /// of a box x box image transform in FFTW layout (box rows, box/2+1 columns), already multiplied by
+  /// CTF and frequency weight (values) and CTF^2 and frequency weight (weights). `a` is the projection
+  /// matrix: the slice point k lands at pad * a^T k. Only |k| <= r_max_px (image pixels) is inserted.
+  void insert_slice(const std::complex<float>* values, const float* weights, int box, const Eigen::Matrix3d& a,
+                    double r_max_px);
+
+  /// Make the kx = 0 plane Hermitian: each cell gains the conjugate of its mirror (0, -ky, -kz). The
+  /// half grid never receives the mirror images of insertions landing within one cell of kx = 0; this
+  /// adds them. Linear, so it may run before or after summing accumulators (but exactly once).
+  void complete_friedel_plane();
+
+  /// Element-wise sum.
+  void add(const FourierAccumulator& other);
+
+ private:
+  int n_pad_ = 0;
+  std::vector<AccumulatorCell> cells_;
+};
+
+}  // namespace cspt

@@ -1,0 +1,19 @@
+// The cspt subcommands: each parses its flags (and -c config) and runs on a distribution context.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cspt/parallel/context.hpp"
+
+namespace cspt::app {
+
+/// `cspt reconstruct`: returns the process exit code.
+int run_reconstruct(parallel::Context& ctx, std::vector<std::string> args);
+
+/// Expand `-c FILE` into flags placed before the user's own, so flags given explicitly win.
+std::vector<std::string> expand_config(const std::vector<std::string>& args, const std::string& command,
+                                       const std::vector<std::string>& value_keys,
+                                       const std::vector<std::string>& flag_keys);
+
+}  // namespace cspt::app

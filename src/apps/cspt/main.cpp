@@ -1,0 +1,58 @@
+// cspt: subcommand dispatch, MPI set-up, and the single place where errors become exit codes.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "apps/cspt/commands.hpp"
+#include "cspt/util/error.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: cspt SUBCOMMAND [options]   (or: mpirun -n N cspt SUBCOMMAND ...)\n"
+    "subcommands:\n"
+    "  reconstruct   half-maps, map, FSC and resolution from particle projections\n"
+    "  --version     print the version\n"
+    "Run 'cspt SUBCOMMAND --help' for a subcommand's options.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  if (std::strcmp(argv[1], "--version") == 0) {
+    std::puts("cspt 0.1.0");
+    return 0;
+  }
+  const std::string command = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  if (command != "reconstruct") {
+    std::fprintf(stderr, "cspt: subcommand = %s: expected one of: reconstruct\n", command.c_str());
+    return 2;
+  }
+
+  cspt::parallel::MpiEnvironment mpi(&argc, &argv);
+  auto ctx = mpi.world();
+  const std::string prefix = ctx->size() > 1 ? "cspt " + command + " [" + ctx->label() + "]: " : "cspt " + command + ": ";
+  try {
+    return cspt::app::run_reconstruct(*ctx, args);
+  } catch (const cspt::PeerFailure&) {
+    return 2;
+  } catch (const cspt::RankError& e) {
+    std::fprintf(stderr, "cspt %s: %s\n", command.c_str(), e.what());
+    return 2;
+  } catch (const cspt::Error& e) {
+    if (ctx->is_root()) std::fprintf(stderr, "%s%s\n", prefix.c_str(), e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    // Not an input problem: report from every rank and stop them all.
+    std::fprintf(stderr, "%sinternal error: %s\n", prefix.c_str(), e.what());
+    std::fflush(stderr);
+    if (ctx->size() > 1) cspt::parallel::MpiEnvironment::abort(3);
+    return 3;
+  }
+}

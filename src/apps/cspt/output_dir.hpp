@@ -1,0 +1,31 @@
+// An output folder written all-or-nothing: files go to a hidden staging folder and move in on commit().
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace cspt::app {
+
+class OutputDir {
+ public:
+  /// Prepare `dir` (created if missing) and a staging folder inside it.
+  explicit OutputDir(const std::string& dir);
+  /// Without commit(), everything staged is removed, and `dir` too if this object created it.
+  ~OutputDir();
+  OutputDir(const OutputDir&) = delete;
+  OutputDir& operator=(const OutputDir&) = delete;
+
+  /// Where to write file `name` before commit.
+  std::string staged(const std::string& name);
+  /// Move every staged file into place (each rename is atomic).
+  void commit();
+  const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  std::filesystem::path dir_, staging_;
+  std::vector<std::string> names_;
+  bool created_dir_ = false, committed_ = false;
+};
+
+}  // namespace cspt::app

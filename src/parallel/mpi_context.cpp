@@ -1,0 +1,189 @@
+// The MPI implementation of Context: the only place (with mpi_check.hpp) that speaks MPI and FFTW-MPI.
+#include <fftw3-mpi.h>
+#include <mpi.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdlib>
+
+#include "cspt/fft/plan.hpp"
+#include "cspt/parallel/context.hpp"
+#include "parallel/mpi_check.hpp"
+
+namespace cspt::parallel {
+namespace {
+
+// Messages are split so that no count exceeds what an int holds (large boxes).
+constexpr std::size_t kMaxChunk = std::size_t(1) << 28;
+
+class MpiInverseFft final : public DistributedInverseFft {
+ public:
+  MpiInverseFft(MPI_Comm comm, int n, int threads) : comm_(comm), n_(n) {
+    MPI_CHECK(MPI_Comm_rank, comm_, &rank_);
+    int size = 0;
+    MPI_CHECK(MPI_Comm_size, comm_, &size);
+    ptrdiff_t local_n0 = 0, local_0_start = 0;
+    const ptrdiff_t alloc = fftwf_mpi_local_size_3d(n, n, n / 2 + 1, comm_, &local_n0, &local_0_start);
+    buffer_ = fft::AlignedBuffer<std::complex<float>>(std::size_t(std::max<ptrdiff_t>(alloc, 1)));
+    fft::set_planner_threads(threads);
+    plan_ = fftwf_mpi_plan_dft_c2r_3d(n, n, n, reinterpret_cast<fftwf_complex*>(buffer_.data()),
+                                      reinterpret_cast<float*>(buffer_.data()), comm_, FFTW_ESTIMATE);
+    if (!plan_) throw Error("FFTW-MPI", "n", std::to_string(n), "a plannable distributed 3D size");
+    layout_.z0.assign(std::size_t(size), 0);
+    layout_.nz.assign(std::size_t(size), 0);
+    int mine[2] = {int(local_0_start), int(local_n0)};
+    std::vector<int> all(2 * std::size_t(size));
+    MPI_CHECK(MPI_Allgather, mine, 2, MPI_INT, all.data(), 2, MPI_INT, comm_);
+    for (int r = 0; r < size; ++r) {
+      layout_.z0[r] = all[2 * r];
+      layout_.nz[r] = all[2 * r + 1];
+    }
+  }
+  ~MpiInverseFft() override { fftwf_destroy_plan(plan_); }
+  int n() const override { return n_; }
+  const SlabLayout& layout() const override { return layout_; }
+  std::complex<float>* fourier_slab() override { return buffer_.data(); }
+  float* real_slab() override { return reinterpret_cast<float*>(buffer_.data()); }
+  void execute() override { fftwf_execute(plan_); }
+  int rank() const override { return rank_; }
+
+ private:
+  MPI_Comm comm_;
+  int n_, rank_ = 0;
+  SlabLayout layout_;
+  fft::AlignedBuffer<std::complex<float>> buffer_;
+  fftwf_plan plan_ = nullptr;
+};
+
+class MpiContext final : public Context {
+ public:
+  explicit MpiContext(MPI_Comm comm) : comm_(comm) {
+    MPI_CHECK(MPI_Comm_rank, comm_, &rank_);
+    MPI_CHECK(MPI_Comm_size, comm_, &size_);
+  }
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  void barrier_collective() override { MPI_CHECK(MPI_Barrier, comm_); }
+
+  void sum_collective(std::span<double> v) override {
+    for (std::size_t i = 0; i < v.size(); i += kMaxChunk) {
+      const int count = int(std::min(kMaxChunk, v.size() - i));
+      MPI_CHECK(MPI_Allreduce, MPI_IN_PLACE, v.data() + i, count, MPI_DOUBLE, MPI_SUM, comm_);
+    }
+  }
+  void sum_collective(std::span<long long> v) override {
+    for (std::size_t i = 0; i < v.size(); i += kMaxChunk) {
+      const int count = int(std::min(kMaxChunk, v.size() - i));
+      MPI_CHECK(MPI_Allreduce, MPI_IN_PLACE, v.data() + i, count, MPI_LONG_LONG, MPI_SUM, comm_);
+    }
+  }
+  void broadcast_collective(std::vector<double>& v) override {
+    long long n = (long long)v.size();
+    MPI_CHECK(MPI_Bcast, &n, 1, MPI_LONG_LONG, 0, comm_);
+    v.resize(std::size_t(n));
+    for (std::size_t i = 0; i < v.size(); i += kMaxChunk) {
+      MPI_CHECK(MPI_Bcast, v.data() + i, int(std::min(kMaxChunk, v.size() - i)), MPI_DOUBLE, 0, comm_);
+    }
+  }
+  void broadcast_collective(std::string& s) override {
+    long long n = (long long)s.size();
+    MPI_CHECK(MPI_Bcast, &n, 1, MPI_LONG_LONG, 0, comm_);
+    s.resize(std::size_t(n));
+    if (n > 0) MPI_CHECK(MPI_Bcast, s.data(), int(n), MPI_CHAR, 0, comm_);
+  }
+  bool any_collective(bool flag) override {
+    int in = flag ? 1 : 0, out = 0;
+    MPI_CHECK(MPI_Allreduce, &in, &out, 1, MPI_INT, MPI_LOR, comm_);
+    return out != 0;
+  }
+
+  SlabLayout slab_layout(int n) const override {
+    ptrdiff_t local_n0 = 0, local_0_start = 0;
+    fftwf_mpi_local_size_3d(n, n, n / 2 + 1, comm_, &local_n0, &local_0_start);
+    int mine[2] = {int(local_0_start), int(local_n0)};
+    std::vector<int> all(2 * std::size_t(size_));
+    MPI_CHECK(MPI_Allgather, mine, 2, MPI_INT, all.data(), 2, MPI_INT, comm_);
+    SlabLayout layout;
+    for (int r = 0; r < size_; ++r) {
+      layout.z0.push_back(all[2 * r]);
+      layout.nz.push_back(all[2 * r + 1]);
+    }
+    return layout;
+  }
+
+  // A reduce-scatter written as one MPI_Reduce per owner and chunk: counts stay below INT_MAX for any
+  // box size, and no rank ever holds more than its own slabs of the sum.
+  void reduce_to_slabs_collective(const float* full, std::size_t floats_per_z, const SlabLayout& layout,
+                                  float* my_slabs) override {
+    for (int owner = 0; owner < size_; ++owner) {
+      const std::size_t begin = std::size_t(layout.z0[owner]) * floats_per_z;
+      const std::size_t count = std::size_t(layout.nz[owner]) * floats_per_z;
+      for (std::size_t i = 0; i < count; i += kMaxChunk) {
+        const int c = int(std::min(kMaxChunk, count - i));
+        void* recv = owner == rank_ ? static_cast<void*>(my_slabs + i) : nullptr;
+        MPI_CHECK(MPI_Reduce, full + begin + i, recv, c, MPI_FLOAT, MPI_SUM, owner, comm_);
+      }
+    }
+  }
+
+  std::vector<float> gather_to_root_collective(std::span<const float> mine) override {
+    long long n_mine = (long long)mine.size();
+    std::vector<long long> counts(static_cast<std::size_t>(size_));
+    MPI_CHECK(MPI_Gather, &n_mine, 1, MPI_LONG_LONG, counts.data(), 1, MPI_LONG_LONG, 0, comm_);
+    std::vector<float> out;
+    if (rank_ == 0) {
+      long long total = 0;
+      for (auto c : counts) total += c;
+      out.resize(std::size_t(total));
+      std::copy(mine.begin(), mine.end(), out.begin());
+      std::size_t offset = mine.size();
+      for (int r = 1; r < size_; ++r) {
+        for (long long i = 0; i < counts[r]; i += (long long)kMaxChunk) {
+          const int c = int(std::min<long long>((long long)kMaxChunk, counts[r] - i));
+          MPI_CHECK(MPI_Recv, out.data() + offset + i, c, MPI_FLOAT, r, 7, comm_, MPI_STATUS_IGNORE);
+        }
+        offset += std::size_t(counts[r]);
+      }
+    } else {
+      for (std::size_t i = 0; i < mine.size(); i += kMaxChunk) {
+        const int c = int(std::min(kMaxChunk, mine.size() - i));
+        MPI_CHECK(MPI_Send, mine.data() + i, c, MPI_FLOAT, 0, 7, comm_);
+      }
+    }
+    return out;
+  }
+
+  std::unique_ptr<DistributedInverseFft> make_inverse_fft_collective(int n, int threads) override {
+    return std::make_unique<MpiInverseFft>(comm_, n, threads);
+  }
+
+ private:
+  MPI_Comm comm_;
+  int rank_ = 0, size_ = 1;
+};
+
+}  // namespace
+
+MpiEnvironment::MpiEnvironment(int* argc, char*** argv) {
+  int provided = 0;
+  MPI_CHECK(MPI_Init_thread, argc, argv, MPI_THREAD_FUNNELED, &provided);
+  if (provided < MPI_THREAD_FUNNELED) {
+    throw Error("MPI", "thread level", std::to_string(provided), "at least MPI_THREAD_FUNNELED");
+  }
+  fft::set_planner_threads(1);  // fftwf_init_threads must precede fftwf_mpi_init
+  fftwf_mpi_init();
+}
+
+MpiEnvironment::~MpiEnvironment() {
+  fftwf_mpi_cleanup();
+  MPI_Finalize();
+}
+
+std::unique_ptr<Context> MpiEnvironment::world() const { return std::make_unique<MpiContext>(MPI_COMM_WORLD); }
+
+void MpiEnvironment::abort(int code) {
+  MPI_Abort(MPI_COMM_WORLD, code);
+  std::abort();
+}
+
+}  // namespace cspt::parallel

@@ -1,0 +1,104 @@
+// The distributed reconstruction: partition, insert, reduce to slabs, half-maps, FSC, combined map.
+#include "cspt/recon/reconstruct.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "cspt/parallel/partition.hpp"
+#include "cspt/util/error.hpp"
+#include "recon/finish_slabs.hpp"
+
+namespace cspt {
+
+ReconstructionResult reconstruct_collective(parallel::Context& ctx, const ParticleSet& set,
+                                            const ImageSource& images, const ReconstructOptions& opts,
+                                            const Volume& mask) {
+  const int box = images.box_px();
+  const double px = set.pixel_size_A;
+  if (opts.pad < 1 || opts.pad > 4) throw ConfigError("reconstruct", "pad", std::to_string(opts.pad), "1 to 4");
+  const int n_pad = box * opts.pad;
+  double r_max = box / 2.0 - 1.0;
+  if (opts.max_resolution_A > 0) r_max = std::min(r_max, box * px / opts.max_resolution_A);
+
+  std::vector<int> particle_of(set.projections.size());
+  for (std::size_t i = 0; i < particle_of.size(); ++i) particle_of[i] = set.projections[i].particle;
+  const auto mine = parallel::projections_of_rank(particle_of, set.n_particles, ctx.rank(), ctx.size());
+
+  ReconstructionResult result;
+  result.n_particles = std::size_t(set.n_particles);
+  result.n_projections = set.projections.size();
+
+  FourierAccumulator local[2] = {FourierAccumulator(n_pad), FourierAccumulator(n_pad)};
+  {
+    HalfAccumulators acc;
+    acc.half[0] = std::move(local[0]);
+    acc.half[1] = std::move(local[1]);
+    ReconstructOptions rank_opts = opts;
+    if (!ctx.is_root()) rank_opts.progress = nullptr;
+    // A failure on one rank must stop all of them at the next collective, not hang the others.
+    bool failed = false;
+    std::exception_ptr error;
+    try {
+      insert_projections(set, images, mine, rank_opts, acc);
+    } catch (const Error& e) {
+      failed = true;
+      error = ctx.size() > 1 ? std::make_exception_ptr(RankError(ctx.label(), e)) : std::current_exception();
+    } catch (...) {
+      failed = true;
+      error = std::current_exception();
+    }
+    if (ctx.any_collective(failed)) {
+      if (error) std::rethrow_exception(error);
+      throw PeerFailure(ctx.label());
+    }
+    local[0] = std::move(acc.half[0]);
+    local[1] = std::move(acc.half[1]);
+  }
+  const auto slabs = detail::reduce_to_slabs_collective(ctx, local);
+
+  // Half-maps: N_h / (D_h + tau <D_h>).
+  const auto shells = detail::shell_weight_sums_collective(ctx, slabs, box, r_max);
+  double sum_d[2] = {0, 0}, count = 0;
+  for (const auto& s : shells) {
+    sum_d[0] += s[0];
+    sum_d[1] += s[1];
+    count += s[2];
+  }
+  for (int h = 0; h < 2; ++h) {
+    const float tau = float(opts.half_map_tau * (count > 0 ? sum_d[h] / count : 0.0)) + 1e-30f;
+    const auto rule = [h, tau](const AccumulatorCell& a, const AccumulatorCell& b, double) {
+      const AccumulatorCell& c = h == 0 ? a : b;
+      return std::complex<float>(c.re, c.im) / (c.weight + tau);
+    };
+    Volume v = detail::finish_map_collective(ctx, slabs, box, px, r_max, opts.threads, rule);
+    (h == 0 ? result.half1 : result.half2) = std::move(v);
+  }
+
+  // FSC on the root, shared with every rank for the combined map's Wiener filter.
+  std::vector<double> fsc;
+  if (ctx.is_root()) {
+    result.fsc = gold_standard_fsc(result.half1, result.half2, mask, opts.seed, opts.threads);
+    fsc = result.fsc.corrected;
+  }
+  ctx.broadcast_collective(fsc);
+
+  // Combined map: (N1 + N2) / (D1 + D2 + <D1 + D2>_shell / SSNR_shell), where the SSNR of the full
+  // map follows from the half-map FSC: FSC_full = 2 FSC / (1 + FSC), SSNR = FSC_full / (1 - FSC_full).
+  std::vector<float> inv_ssnr_weight(fsc.size(), -1.0f);
+  for (std::size_t i = 0; i < fsc.size() && i < shells.size(); ++i) {
+    const double f = std::min(fsc[i], 0.999);
+    if (f <= 0.0 || shells[i][2] == 0) continue;
+    const double full = 2 * f / (1 + f);
+    const double mean_d = (shells[i][0] + shells[i][1]) / shells[i][2];
+    inv_ssnr_weight[i] = float(mean_d * (1 - full) / full);
+  }
+  const auto combined = [&inv_ssnr_weight](const AccumulatorCell& a, const AccumulatorCell& b, double r) {
+    const auto shell = std::size_t(std::lround(r));
+    if (shell >= inv_ssnr_weight.size() || inv_ssnr_weight[shell] < 0) return std::complex<float>(0.0f);
+    return std::complex<float>(a.re + b.re, a.im + b.im) / (a.weight + b.weight + inv_ssnr_weight[shell] + 1e-30f);
+  };
+  result.map = detail::finish_map_collective(ctx, slabs, box, px, r_max, opts.threads, combined);
+  return result;
+}
+
+}  // namespace cspt
