@@ -1,6 +1,7 @@
 // CTF evaluation (algorithms.md 1.1-1.2): chi = pi lambda s^2 (dF(phi) - lambda^2 s^2 Cs / 2) + phi_pp + kappa.
 #include "cspt/core/ctf.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -47,15 +48,15 @@ namespace {
 // that calls it: reduce to [-pi, pi], fold to [-pi/2, pi/2], odd Taylor series to x^11 (error < 1e-7).
 inline float fast_sin(float x) {
   constexpr float kInvTwoPi = 0.15915494309189535f, kTwoPiHi = 6.28125f, kTwoPiLo = 0.0019353071795864769f;
-  constexpr float kPi = 3.14159265358979f, kHalfPi = 1.57079632679490f;
+  constexpr float kPi = 3.14159265358979f;
   const float q = x * kInvTwoPi;
-  const float n = float(int(q + (q >= 0.0f ? 0.5f : -0.5f)));
-  float r = (x - n * kTwoPiHi) - n * kTwoPiLo;
-  r = r > kHalfPi ? kPi - r : r;
-  r = r < -kHalfPi ? -kPi - r : r;
-  const float r2 = r * r;
-  return r * (1.0f + r2 * (-1.0f / 6 + r2 * (1.0f / 120 + r2 * (-1.0f / 5040 +
-              r2 * (1.0f / 362880 + r2 * (-1.0f / 39916800))))));
+  const float n = float(int(q + std::copysign(0.5f, q)));
+  const float r = (x - n * kTwoPiHi) - n * kTwoPiLo;  // in [-pi, pi]
+  const float a = std::fabs(r);
+  const float f = std::copysign(std::min(a, kPi - a), r);  // sin(pi - a) = sin(a); f in [-pi/2, pi/2]
+  const float f2 = f * f;
+  return f * (1.0f + f2 * (-1.0f / 6 + f2 * (1.0f / 120 + f2 * (-1.0f / 5040 +
+              f2 * (1.0f / 362880 + f2 * (-1.0f / 39916800))))));
 }
 }  // namespace
 
@@ -77,7 +78,7 @@ void CtfEvaluator::evaluate_half_plane(int box, double pixel_size_A, float* out)
     for (int kx = 0; kx < nxh; ++kx) {
       const float fkx = float(kx);
       const float k2 = fkx * fkx + ky * ky;
-      const float inv_k2 = k2 > 0.0f ? 1.0f / k2 : 0.0f;
+      const float inv_k2 = 1.0f / std::max(k2, 1e-20f);  // at k = 0 the numerator below is 0
       // cos 2(phi - phi_a) = cos2phi cos2phi_a + sin2phi sin2phi_a, with cos2phi = (kx^2-ky^2)/k^2.
       const float df = mean_df + ((fkx * fkx - ky * ky) * astig_c + 2.0f * fkx * ky * astig_s) * inv_k2;
       const float s2 = k2 * ds2;

@@ -95,30 +95,29 @@ PointGroup point_group(const std::string& symbol) {
   const Eigen::Vector3d z = Eigen::Vector3d::UnitZ();
   const double phi = std::numbers::phi;
 
-  PointGroup g;
   std::vector<Eigen::Matrix3d> generators;
   if (s.size() >= 2 && (s[0] == 'C' || s[0] == 'D')) {
     const int n = parse_order(s.substr(1));
     if (n == 0 || (s[0] == 'D' && n < 2)) bad_symbol(symbol);
-    g.symbol = std::string(1, s[0]) + std::to_string(n);
+    s.resize(1);
+    s += std::to_string(n);  // canonical: no leading zeros
     generators.push_back(fold(n, z));
     if (s[0] == 'D') generators.push_back(fold(2, x));
   } else if (s == "T") {
-    g.symbol = "T";
     generators.push_back(fold(3, z));
     generators.push_back(fold(2, Eigen::Vector3d(0.0, std::sqrt(2.0 / 3.0), std::sqrt(1.0 / 3.0))));
   } else if (s == "O") {
-    g.symbol = "O";
     generators.push_back(fold(3, Eigen::Vector3d(1.0, 1.0, 1.0)));
     generators.push_back(fold(4, z));
   } else if (s == "I") {
-    g.symbol = "I";
     generators.push_back(fold(2, z));
     generators.push_back(fold(5, Eigen::Vector3d(1.0, 0.0, phi)));
     generators.push_back(fold(3, Eigen::Vector3d(0.0, 1.0 / phi, phi)));
   } else {
     bad_symbol(symbol);
   }
+  PointGroup g;
+  g.symbol = std::move(s);
   g.operators = closure(generators);
   return g;
 }

@@ -23,7 +23,7 @@ ReducedSlabs reduce_to_slabs_collective(parallel::Context& ctx, FourierAccumulat
   for (int h = 0; h < 2; ++h) {
     local[h].complete_friedel_plane();
     s.half[h].resize(per_z * std::size_t(s.nz));
-    ctx.reduce_to_slabs_collective(reinterpret_cast<const float*>(local[h].data()), per_z * 3, layout,
+    ctx.reduce_to_slabs_collective(reinterpret_cast<const float*>(local[h].data()), per_z * 4, layout,
                                    reinterpret_cast<float*>(s.half[h].data()));
     local[h] = FourierAccumulator();
   }

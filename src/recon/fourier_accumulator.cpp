@@ -5,6 +5,10 @@
 #include <cmath>
 
 namespace cspt {
+namespace {
+using Float4 = float __attribute__((vector_size(16)));
+inline Float4& as_vector(AccumulatorCell& c) { return *reinterpret_cast<Float4*>(&c); }
+}  // namespace
 
 FourierAccumulator::FourierAccumulator(int n_pad)
     : n_pad_(n_pad), cells_(std::size_t(n_pad) * n_pad * (n_pad / 2 + 1)) {}
@@ -15,11 +19,7 @@ void FourierAccumulator::add(const FourierAccumulator& other) {
   const std::size_t n = cells_.size();
   AccumulatorCell* a = cells_.data();
   const AccumulatorCell* b = other.cells_.data();
-  for (std::size_t i = 0; i < n; ++i) {
-    a[i].re += b[i].re;
-    a[i].im += b[i].im;
-    a[i].weight += b[i].weight;
-  }
+  for (std::size_t i = 0; i < n; ++i) as_vector(a[i]) += *reinterpret_cast<const Float4*>(&b[i]);
 }
 
 void FourierAccumulator::insert_slice(const std::complex<float>* values, const float* weights, int box,
@@ -34,18 +34,19 @@ void FourierAccumulator::insert_slice(const std::complex<float>* values, const f
   const int r_max = int(std::floor(std::min(r_max_px, box / 2.0 - 1e-6)));
   const double r2_max = r_max_px * r_max_px;
   AccumulatorCell* grid = cells_.data();
-  const auto wrap = [np](int i) { return i < 0 ? i + np : i; };
+  const float fnp = float(np);
 
   for (int ky = -r_max; ky <= r_max; ++ky) {
     const int row = ky < 0 ? ky + box : ky;
-    const int kx_max = int(std::floor(std::sqrt(std::max(0.0, r2_max - double(ky) * ky))));
+    const int kx_max = std::min(box / 2, int(std::floor(std::sqrt(std::max(0.0, r2_max - double(ky) * ky)))));
     // On the kx = 0 column only ky >= 0 is inserted: ky < 0 there is the Friedel mate of ky > 0,
     // which complete_friedel_plane() restores. The origin is its own mate, so it goes in at half weight.
     const int kx_start = ky < 0 ? 1 : 0;
     const std::complex<float>* vrow = values + std::size_t(row) * img_nxh;
     const float* wrow = weights + std::size_t(row) * img_nxh;
-    for (int kx = kx_start; kx <= std::min(kx_max, box / 2); ++kx) {
-      float x = kx * ux + ky * vx, y = kx * uy + ky * vy, z = kx * uz + ky * vz;
+    const float row_x = ky * vx, row_y = ky * vy, row_z = ky * vz;
+    for (int kx = kx_start; kx <= kx_max; ++kx) {
+      float x = kx * ux + row_x, y = kx * uy + row_y, z = kx * uz + row_z;
       float re = vrow[kx].real(), im = vrow[kx].imag(), w = wrow[kx];
       if (kx == 0 && ky == 0) {
         re *= 0.5f;
@@ -58,29 +59,24 @@ void FourierAccumulator::insert_slice(const std::complex<float>* values, const f
         z = -z;
         im = -im;
       }
-      const int x0 = int(x);
-      const int y0 = int(std::floor(y)), z0 = int(std::floor(z));
-      const float fx = x - x0, fy = y - y0, fz = z - z0;
-      const int xs[2] = {x0, x0 + 1};
-      const float wx[2] = {1.0f - fx, fx};
-      const int ys[2] = {wrap(y0), wrap(y0 + 1)};
-      const float wy[2] = {1.0f - fy, fy};
-      const int zs[2] = {wrap(z0), wrap(z0 + 1)};
-      const float wz[2] = {1.0f - fz, fz};
-      const int nx_used = (x0 + 1 < nxh) ? 2 : 1;
-      for (int iz = 0; iz < 2; ++iz) {
-        for (int iy = 0; iy < 2; ++iy) {
-          const float wyz = wy[iy] * wz[iz];
-          AccumulatorCell* line = grid + (std::size_t(zs[iz]) * np + ys[iy]) * nxh;
-          for (int ix = 0; ix < nx_used; ++ix) {
-            const float t = wyz * wx[ix];
-            AccumulatorCell& c = line[xs[ix]];
-            c.re += t * re;
-            c.im += t * im;
-            c.weight += t * w;
-          }
-        }
-      }
+      // |y|, |z| <= np/2, so y + np > 0 and truncation is floor; the result wraps negative
+      // frequencies to FFTW order.
+      const int ty = int(y + fnp), tz = int(z + fnp), x0 = int(x);
+      const float fx = x - float(x0), fy = (y + fnp) - float(ty), fz = (z + fnp) - float(tz);
+      const int y0 = ty >= np ? ty - np : ty, z0 = tz >= np ? tz - np : tz;
+      const int y1 = y0 + 1 == np ? 0 : y0 + 1, z1 = z0 + 1 == np ? 0 : z0 + 1;
+      const float gx = 1.0f - fx, gy = 1.0f - fy, gz = 1.0f - fz;
+      const bool has_x1 = x0 + 1 < nxh;
+      const Float4 value = {re, im, w, 0.0f};
+      const auto add_line = [&](int yy, int zz, float wyz) {
+        AccumulatorCell* c = grid + (std::size_t(zz) * np + yy) * nxh + x0;
+        as_vector(c[0]) += (wyz * gx) * value;
+        if (has_x1) as_vector(c[1]) += (wyz * fx) * value;
+      };
+      add_line(y0, z0, gy * gz);
+      add_line(y1, z0, fy * gz);
+      add_line(y0, z1, gy * fz);
+      add_line(y1, z1, fy * fz);
     }
   }
 }
@@ -103,8 +99,8 @@ void FourierAccumulator::complete_friedel_plane() {
         continue;
       }
       AccumulatorCell& b = cell(my, mz);
-      const AccumulatorCell sum_a{a.re + b.re, a.im - b.im, a.weight + b.weight};
-      b = AccumulatorCell{b.re + a.re, b.im - a.im, b.weight + a.weight};
+      const AccumulatorCell sum_a{a.re + b.re, a.im - b.im, a.weight + b.weight, 0.0f};
+      b = AccumulatorCell{b.re + a.re, b.im - a.im, b.weight + a.weight, 0.0f};
       a = sum_a;
     }
   }

@@ -7,13 +7,17 @@
 
 #include <Eigen/Core>
 
+#include "cspt/util/huge_buffer.hpp"
+
 namespace cspt {
 
 /// One cell of the accumulator: the numerator (complex) and the denominator (real) side by side, so
-/// that an insertion touches one cache line per neighbour instead of two.
-struct AccumulatorCell {
-  float re = 0.0f, im = 0.0f, weight = 0.0f;
+/// that an insertion touches one cache line per neighbour instead of two. Padded to 16 bytes so
+/// that one SIMD load-add-store updates a whole cell (a third more memory, twice the speed).
+struct alignas(16) AccumulatorCell {
+  float re = 0.0f, im = 0.0f, weight = 0.0f, unused = 0.0f;
 };
+static_assert(sizeof(AccumulatorCell) == 16);
 
 /// The non-redundant half (kx >= 0) of an n_pad^3 Fourier grid, FFTW order: cell (kx, ky, kz) is at
 /// ((kz_idx * n_pad) + ky_idx) * (n_pad/2 + 1) + kx, with negative ky, kz wrapped to n_pad + k.
@@ -47,7 +51,7 @@ class FourierAccumulator {
 
  private:
   int n_pad_ = 0;
-  std::vector<AccumulatorCell> cells_;
+  HugeBuffer<AccumulatorCell> cells_;
 };
 
 }  // namespace cspt

@@ -7,6 +7,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cspt/core/volume.hpp"
@@ -51,6 +52,8 @@ struct ReconstructionResult {
   Volume map;  ///< both halves combined, Wiener-filtered with the SSNR implied by the corrected FSC
   GoldStandardFsc fsc;
   std::size_t n_particles = 0, n_projections = 0;
+  /// Wall time of each stage on this rank, seconds, in the order the stages ran.
+  std::vector<std::pair<std::string, double>> stage_seconds;
 };
 
 /// The whole reconstruction, collective over `ctx`: every rank inserts its particles' projections,

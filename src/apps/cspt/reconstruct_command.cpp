@@ -180,6 +180,7 @@ int run_reconstruct(parallel::Context& ctx, std::vector<std::string> raw_args) {
   j["ranks"] = ctx.size();
   j["threads"] = s.threads;
   j["wall_s"] = wall_s;
+  for (const auto& [stage, seconds] : result.stage_seconds) j["stage_s"][stage] = seconds;
   j["outputs"] = {"half1.mrc", "half2.mrc", "map.mrc", "fsc.csv", "summary.json"};
   {
     std::ofstream js(out->staged("summary.json"));

@@ -234,7 +234,7 @@ double max_abs_diff(const Volume& a, const Volume& b) {
   return m;
 }
 
-TEST(Symmetrize, C1IsIdentityAndKeepsHeader) {
+TEST(SymmetrySymmetrize, C1IsIdentityAndKeepsHeader) {
   Volume v = blob_volume(24, 1.5, 6, 1.5, 8.0, 3);
   v.set_origin_A({1.0, 2.0, 3.0});
   const Volume s = symmetrize(v, point_group("C1"));
@@ -244,7 +244,7 @@ TEST(Symmetrize, C1IsIdentityAndKeepsHeader) {
   EXPECT_EQ(max_abs_diff(s, v), 0.0);
 }
 
-TEST(Symmetrize, C4ResultIsInvariantUnderQuarterTurnAboutCentre) {
+TEST(SymmetrySymmetrize, C4ResultIsInvariantUnderQuarterTurnAboutCentre) {
   const int n = 24, c = n / 2;
   const Volume s = symmetrize(blob_volume(n, 1.0, 10, 1.5, 8.0, 5), point_group("C4"));
   // Rz(90): (x, y) -> (-y, x) about the centre voxel; exact on the grid away from the edge.
@@ -260,7 +260,7 @@ TEST(Symmetrize, C4ResultIsInvariantUnderQuarterTurnAboutCentre) {
   EXPECT_NEAR(s.at(c, c, c), symmetrize(s, point_group("C4")).at(c, c, c), 1e-6);
 }
 
-TEST(Symmetrize, EmptyGroupIsAnInternalError) {
+TEST(SymmetrySymmetrize, EmptyGroupIsAnInternalError) {
   PointGroup empty;
   empty.symbol = "none";
   EXPECT_THROW(symmetrize(Volume(8), empty), InternalError);

@@ -93,3 +93,74 @@ TEST(ReconstructTest, wrong_euler_convention_is_detected) {
 
 }  // namespace
 }  // namespace cspt
+
+namespace cspt {
+namespace {
+
+TEST(ReconstructTest, d3_from_a_sixth_of_the_views_matches_c1_from_all) {
+  const auto d3 = point_group("D3");
+  const auto atoms = test::random_phantom(40, 40.0, 17, d3.operators);
+  const auto all = make_dataset(atoms, 360, 23, 2.0);
+  auto ctx = parallel::make_local_context();
+  const Volume mask = soft_sphere_mask(kBox, kPixelA, 55.0, 6.0);
+  ReconstructOptions opts;
+  opts.apply_ctf = false;
+  test::MemoryImageSource src_all(all.images);
+  const auto c1 = reconstruct_collective(*ctx, all.set, src_all, opts, mask);
+
+  Dataset sixth;
+  sixth.set = all.set;
+  sixth.set.projections.resize(60);
+  sixth.set.n_particles = 60;
+  sixth.images.assign(all.images.begin(), all.images.begin() + 60);
+  test::MemoryImageSource src_sixth(sixth.images);
+  opts.symmetry = "D3";
+  const auto sym = reconstruct_collective(*ctx, sixth.set, src_sixth, opts, mask);
+  const auto fsc = fourier_shell_correlation(sym.map, c1.map);
+  for (int s = 1; s <= int(0.8 * kBox / 2); ++s) EXPECT_GE(fsc[s], 0.99) << "shell " << s;
+
+  // Negative control: the same sixth without symmetry misses most of Fourier space.
+  opts.symmetry = "C1";
+  const auto thin = reconstruct_collective(*ctx, sixth.set, src_sixth, opts, mask);
+  const auto fsc_thin = fourier_shell_correlation(thin.map, c1.map);
+  EXPECT_LT(fsc_thin[int(0.8 * kBox / 2)], 0.95);
+}
+
+TEST(ReconstructTest, thread_count_changes_nothing_beyond_rounding) {
+  const auto atoms = test::random_phantom(150, 40.0, 3);
+  const auto d = make_dataset(atoms, 400, 9, 2.0);
+  test::MemoryImageSource src(d.images);
+  auto ctx = parallel::make_local_context();
+  const Volume mask = soft_sphere_mask(kBox, kPixelA, 55.0, 6.0);
+  ReconstructOptions opts;
+  opts.apply_ctf = false;
+  const auto one = reconstruct_collective(*ctx, d.set, src, opts, mask);
+  const auto again = reconstruct_collective(*ctx, d.set, src, opts, mask);
+  EXPECT_EQ(one.half1.values(), again.half1.values());  // same thread count: identical bits
+  opts.threads = 3;
+  const auto three = reconstruct_collective(*ctx, d.set, src, opts, mask);
+  double diff = 0, ref = 0;
+  for (std::size_t i = 0; i < one.map.size(); ++i) {
+    diff += std::pow(double(one.map.data()[i]) - three.map.data()[i], 2);
+    ref += std::pow(double(one.map.data()[i]), 2);
+  }
+  EXPECT_LT(std::sqrt(diff / ref), 1e-5);
+}
+
+TEST(ReconstructTest, max_resolution_limits_the_map) {
+  const auto atoms = test::random_phantom(150, 40.0, 3);
+  const auto d = make_dataset(atoms, 400, 9, 0.0);
+  test::MemoryImageSource src(d.images);
+  auto ctx = parallel::make_local_context();
+  ReconstructOptions opts;
+  opts.apply_ctf = false;
+  opts.max_resolution_A = 10.0;  // shell 64 * 2 / 10 = 12.8
+  const auto r = reconstruct_collective(*ctx, d.set, src, opts, soft_sphere_mask(kBox, kPixelA, 55.0, 6.0));
+  const auto truth = test::phantom_map(atoms, kBox, kPixelA);
+  const auto f = fourier_shell_correlation(r.half1, truth);
+  EXPECT_GT(f[10], 0.9);
+  EXPECT_LT(std::abs(f[20]), 0.1);
+}
+
+}  // namespace
+}  // namespace cspt

@@ -1,0 +1,217 @@
+// cspt_testdata: makes ground truth for tests and benchmarks, independent of the reconstruction code:
+// Gaussian-atom phantom maps, STAR files with true parameters, seeded noise, and map comparisons.
+#include <CLI/CLI.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <numeric>
+#include <random>
+
+#include "cspt/core/symmetry.hpp"
+#include "cspt/io/mrc.hpp"
+#include "cspt/io/relion_particles.hpp"
+#include "cspt/recon/fsc.hpp"
+#include "cspt/recon/mask.hpp"
+#include "cspt/util/error.hpp"
+#include "phantom.hpp"
+
+namespace {
+using namespace cspt;
+
+int make_phantom(int box, double px, int atoms, double radius_A, const std::string& sym, std::uint64_t seed,
+                 const std::string& out) {
+  const auto group = point_group(sym);
+  const auto model = test::random_phantom(atoms, radius_A, seed, group.operators);
+  Volume v = test::phantom_map(model, box, px);
+  float peak = 0;
+  for (float x : v.values()) peak = std::max(peak, x);
+  for (float& x : v.values()) x /= peak;
+  io::write_mrc_volume(out, v);
+  std::printf("wrote %s: %d atoms (%s), box %d, %.3f A/px\n", out.c_str(), int(model.size()), group.symbol.c_str(), box, px);
+  return 0;
+}
+
+// True parameters as RELION's bench scripts draw them (gen_star.py): uniform SO(3), N(0, 2 A) origins,
+// defocus U[1.5, 3.5] um, astigmatism U[0, 1000] A, random balanced half-sets in blocks of 1000.
+int make_star(int n, int box, double px, std::uint64_t seed, const std::string& stack, bool ctf, const std::string& out) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> uni(0.0, 1.0);
+  std::normal_distribution<double> shift(0.0, 2.0);
+  ParticleSet set;
+  set.source = out;
+  set.stack_paths = {stack};
+  set.pixel_size_A = px;
+  set.box_px = box;
+  set.n_particles = n;
+  set.relion_ctf_sign = true;
+  std::vector<int> subset;
+  std::mt19937_64 rs(seed + 1);
+  for (int s = 0; s < n; s += 1000) {
+    const int m = std::min(1000, n - s);
+    std::vector<int> block(static_cast<std::size_t>(m));
+    for (int i = 0; i < m; ++i) block[i] = 1 + i % 2;
+    std::shuffle(block.begin(), block.end(), rs);
+    subset.insert(subset.end(), block.begin(), block.end());
+  }
+  const auto eulers = test::uniform_orientations(n, seed + 2);
+  for (int i = 0; i < n; ++i) {
+    Projection p;
+    p.image = {0, i};
+    p.rot_deg = eulers[i].rot_deg;
+    p.tilt_deg = eulers[i].tilt_deg;
+    p.psi_deg = eulers[i].psi_deg;
+    p.shift_x_A = shift(rng);
+    p.shift_y_A = shift(rng);
+    const double df = 15000 + 20000 * uni(rng), astig = 1000 * uni(rng);
+    p.ctf.defocus_u_A = ctf ? df + astig / 2 : 0.0;
+    p.ctf.defocus_v_A = ctf ? df - astig / 2 : 0.0;
+    p.ctf.defocus_angle_deg = 180 * uni(rng);
+    p.particle = i;
+    p.half = subset[i];
+    set.projections.push_back(p);
+  }
+  io::write_relion_particles(out, set);
+  std::printf("wrote %s: %d particles\n", out.c_str(), n);
+  return 0;
+}
+
+// White Gaussian noise at a given SNR: signal variance measured inside a circle of diam_A over all images.
+int add_noise(const std::string& in, const std::string& out, double snr, double diam_A, std::uint64_t seed) {
+  io::MrcReader r(in);
+  const int n = r.header().nx;
+  const double px = r.header().pixel_size_A() > 0 ? r.header().pixel_size_A() : 1.0;
+  const double rad_px = 0.5 * diam_A / px;
+  double sum = 0, sum2 = 0, count = 0;
+  std::vector<float> img(std::size_t(n) * n);
+  for (int s = 0; s < r.n_sections(); ++s) {
+    r.read_section_into(s, img.data());
+    double is = 0, is2 = 0, ic = 0;
+    for (int y = 0; y < n; ++y)
+      for (int x = 0; x < n; ++x)
+        if (std::hypot(x - n / 2, y - n / 2) <= rad_px) {
+          const double v = img[std::size_t(y) * n + x];
+          is += v;
+          is2 += v * v;
+          ++ic;
+        }
+    sum += is2 / ic - (is / ic) * (is / ic);
+    sum2 += 1;
+    count += 1;
+  }
+  const double signal_var = sum / count;
+  const double sigma = std::sqrt(signal_var / snr);
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> noise(0.0f, float(sigma));
+  io::MrcStackWriter w(out, n, n, px);
+  for (int s = 0; s < r.n_sections(); ++s) {
+    r.read_section_into(s, img.data());
+    for (auto& v : img) v += noise(rng);
+    w.append(img.data());
+  }
+  w.close();
+  std::printf("wrote %s: signal variance %.4g, sigma_noise %.4g, SNR %.4g\n", out.c_str(), signal_var, sigma, snr);
+  return 0;
+}
+
+// Compare maps: correlation, relative difference, FSC against a truth, with optional pass/fail bounds.
+int compare(const std::string& a_path, const std::string& b_path, const std::string& truth_path, double mask_radius_A,
+            double min_corr, double max_rel_diff, double max_fsc_deficit, double fsc_upto_nyquist, const std::string& csv) {
+  const Volume a = io::read_mrc_volume(a_path), b = io::read_mrc_volume(b_path);
+  if (a.size() != b.size()) throw Error(a_path, "size", std::to_string(a.size()), "the size of " + b_path);
+  const double corr = test::correlation(a.values(), b.values());
+  double diff2 = 0, ref2 = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    diff2 += double(a.data()[i] - b.data()[i]) * (a.data()[i] - b.data()[i]);
+    ref2 += double(b.data()[i]) * b.data()[i];
+  }
+  const double rel = std::sqrt(diff2 / ref2);
+  std::printf("correlation %.6f  relative_difference %.3g\n", corr, rel);
+  bool ok = corr >= min_corr && rel <= max_rel_diff;
+  if (!truth_path.empty()) {
+    Volume t = io::read_mrc_volume(truth_path);
+    const int n = t.nx();
+    const double px = a.pixel_size_A();
+    Volume mask = soft_sphere_mask(n, px, mask_radius_A, 10.0);
+    Volume am = a, bm = b;
+    apply_mask(am, mask);
+    apply_mask(bm, mask);
+    apply_mask(t, mask);
+    const auto fa = fourier_shell_correlation(am, t), fb = fourier_shell_correlation(bm, t);
+    double worst = 1e9;
+    int worst_shell = 0;
+    std::ofstream out;
+    if (!csv.empty()) {
+      out.open(csv);
+      out << "shell,resolution_A,fsc_a_truth,fsc_b_truth\n";
+    }
+    for (std::size_t s = 1; s < fa.size(); ++s) {
+      if (out) out << s << "," << n * px / double(s) << "," << fa[s] << "," << fb[s] << "\n";
+      if (double(s) <= fsc_upto_nyquist * n / 2 && fa[s] - fb[s] < worst) {
+        worst = fa[s] - fb[s];
+        worst_shell = int(s);
+      }
+    }
+    std::printf("fsc_vs_truth_0.5: a %.3f A, b %.3f A; min(fsc_a - fsc_b) below %.2f Nyquist = %.4f at shell %d\n",
+                resolution_at_threshold_A(fa, 0.5, n, px), resolution_at_threshold_A(fb, 0.5, n, px),
+                fsc_upto_nyquist, worst, worst_shell);
+    ok = ok && worst >= -max_fsc_deficit;
+  }
+  std::printf("%s\n", ok ? "PASS" : "FAIL");
+  return ok ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"cspt test-data tool"};
+  app.require_subcommand(1);
+  int box = 128, atoms = 100, n = 1000;
+  double px = 1.5, radius = 48, snr = 0.05, diam = 110, mask_radius = 60, min_corr = -2, max_rel = 1e30,
+         max_def = 1e9, upto = 0.9;
+  std::uint64_t seed = 7;
+  std::string sym = "C1", out, stack = "particles.mrcs", in, a, b, truth, csv;
+  bool no_ctf = false;
+  auto* ph = app.add_subcommand("phantom", "Gaussian-atom phantom map");
+  ph->add_option("--box", box);
+  ph->add_option("--apix", px);
+  ph->add_option("--atoms", atoms, "atoms per asymmetric unit");
+  ph->add_option("--radius-A", radius);
+  ph->add_option("--sym", sym);
+  ph->add_option("--seed", seed);
+  ph->add_option("--out", out)->required();
+  auto* st = app.add_subcommand("star", "RELION 3.1 STAR file with true parameters");
+  st->add_option("--n", n);
+  st->add_option("--box", box);
+  st->add_option("--apix", px);
+  st->add_option("--seed", seed);
+  st->add_option("--stack", stack);
+  st->add_flag("--no-ctf", no_ctf);
+  st->add_option("--out", out)->required();
+  auto* no = app.add_subcommand("noise", "add white Gaussian noise at a given SNR");
+  no->add_option("--in", in)->required();
+  no->add_option("--out", out)->required();
+  no->add_option("--snr", snr);
+  no->add_option("--diam-A", diam);
+  no->add_option("--seed", seed);
+  auto* cmp = app.add_subcommand("compare", "compare two maps (and each against a truth)");
+  cmp->add_option("--a", a)->required();
+  cmp->add_option("--b", b)->required();
+  cmp->add_option("--truth", truth);
+  cmp->add_option("--mask-radius-A", mask_radius);
+  cmp->add_option("--min-corr", min_corr);
+  cmp->add_option("--max-rel-diff", max_rel);
+  cmp->add_option("--max-fsc-deficit", max_def, "fail if FSC(a,truth) < FSC(b,truth) - this below --upto Nyquist");
+  cmp->add_option("--upto", upto);
+  cmp->add_option("--csv", csv);
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (*ph) return make_phantom(box, px, atoms, radius, sym, seed, out);
+    if (*st) return make_star(n, box, px, seed, stack, !no_ctf, out);
+    if (*no) return add_noise(in, out, snr, diam, seed);
+    return compare(a, b, truth, mask_radius, min_corr, max_rel, max_def, upto, csv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cspt_testdata: %s\n", e.what());
+    return 2;
+  }
+}
