@@ -50,7 +50,9 @@ class LocalContext final : public Context {
   SlabLayout slab_layout(int n) const override { return SlabLayout{{0}, {n}}; }
   void reduce_to_slabs_collective(const float* full, std::size_t floats_per_z, const SlabLayout& layout,
                                   float* my_slabs) override {
-    std::memcpy(my_slabs, full, sizeof(float) * floats_per_z * std::size_t(layout.nz[0]));
+    const std::size_t n = floats_per_z * std::size_t(layout.nz[0]);
+    if (full) std::memcpy(my_slabs, full, sizeof(float) * n);
+    else std::fill(my_slabs, my_slabs + n, 0.0f);
   }
   std::vector<float> gather_to_root_collective(std::span<const float> mine) override {
     return {mine.begin(), mine.end()};

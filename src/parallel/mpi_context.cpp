@@ -112,16 +112,41 @@ class MpiContext final : public Context {
   }
 
   // A reduce-scatter written as one MPI_Reduce per owner and chunk: counts stay below INT_MAX for any
-  // box size, and no rank ever holds more than its own slabs of the sum.
+  // box size, and no rank ever holds more than its own slabs of the sum. Ranks without a grid
+  // (full == nullptr) contribute zeros; when exactly one rank holds a grid, its slabs are sent
+  // directly to their owners instead of being reduced with zeros.
   void reduce_to_slabs_collective(const float* full, std::size_t floats_per_z, const SlabLayout& layout,
                                   float* my_slabs) override {
+    std::vector<int> holds(static_cast<std::size_t>(size_));
+    int mine = full ? 1 : 0;
+    MPI_CHECK(MPI_Allgather, &mine, 1, MPI_INT, holds.data(), 1, MPI_INT, comm_);
+    int n_holders = 0, holder = -1;
+    for (int r = 0; r < size_; ++r)
+      if (holds[r]) {
+        ++n_holders;
+        holder = r;
+      }
+    std::vector<float> zeros;
+    if (!full && n_holders > 1) zeros.assign(kMaxChunk, 0.0f);
     for (int owner = 0; owner < size_; ++owner) {
       const std::size_t begin = std::size_t(layout.z0[owner]) * floats_per_z;
       const std::size_t count = std::size_t(layout.nz[owner]) * floats_per_z;
       for (std::size_t i = 0; i < count; i += kMaxChunk) {
-        const int c = int(std::min(kMaxChunk, count - i));
-        void* recv = owner == rank_ ? static_cast<void*>(my_slabs + i) : nullptr;
-        MPI_CHECK(MPI_Reduce, full + begin + i, recv, c, MPI_FLOAT, MPI_SUM, owner, comm_);
+        const std::size_t c = std::min(kMaxChunk, count - i);
+        float* recv = owner == rank_ ? my_slabs + i : nullptr;
+        if (n_holders == 0) {
+          if (recv) std::fill(recv, recv + c, 0.0f);
+        } else if (n_holders == 1) {
+          if (holder == owner && recv) std::copy(full + begin + i, full + begin + i + c, recv);
+          else if (rank_ == holder) MPI_CHECK(MPI_Send, full + begin + i, int(c), MPI_FLOAT, owner, 11, comm_);
+          else if (recv) MPI_CHECK(MPI_Recv, recv, int(c), MPI_FLOAT, holder, 11, comm_, MPI_STATUS_IGNORE);
+        } else if (recv && !full) {
+          std::fill(recv, recv + c, 0.0f);  // the owner's own contribution is zero
+          MPI_CHECK(MPI_Reduce, MPI_IN_PLACE, recv, int(c), MPI_FLOAT, MPI_SUM, owner, comm_);
+        } else {
+          const float* send = full ? full + begin + i : zeros.data();
+          MPI_CHECK(MPI_Reduce, send, recv, int(c), MPI_FLOAT, MPI_SUM, owner, comm_);
+        }
       }
     }
   }

@@ -1,6 +1,7 @@
 // Cost-balanced contiguous partitioning (pure functions, tested without MPI).
 #include "cspt/parallel/partition.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace cspt::parallel {
@@ -25,16 +26,24 @@ std::vector<Range> partition_by_cost(const std::vector<std::size_t>& costs, int 
 }
 
 std::vector<std::size_t> projections_of_rank(const std::vector<int>& particle_of_projection, int n_particles,
-                                             int rank, int n_ranks) {
-  std::vector<std::size_t> counts(std::size_t(n_particles), 0);
+                                             int rank, int n_ranks, const std::vector<int>& group_of_particle) {
+  std::vector<std::size_t> counts(static_cast<std::size_t>(n_particles), 0);
   for (int p : particle_of_projection) ++counts.at(std::size_t(p));
-  const auto parts = partition_by_cost(counts, n_ranks);
-  const Range mine = parts.at(std::size_t(rank));
-  std::vector<std::size_t> out;
-  for (std::size_t i = 0; i < particle_of_projection.size(); ++i) {
-    const auto p = std::size_t(particle_of_projection[i]);
-    if (p >= mine.begin && p < mine.end) out.push_back(i);
+  // Order particles by group (stable), split that order into balanced contiguous ranges.
+  std::vector<int> order(static_cast<std::size_t>(n_particles));
+  for (int p = 0; p < n_particles; ++p) order[p] = p;
+  if (!group_of_particle.empty()) {
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int a, int b) { return group_of_particle.at(a) < group_of_particle.at(b); });
   }
+  std::vector<std::size_t> ordered_costs(order.size());
+  for (std::size_t i = 0; i < order.size(); ++i) ordered_costs[i] = counts[std::size_t(order[i])];
+  const Range mine = partition_by_cost(ordered_costs, n_ranks).at(std::size_t(rank));
+  std::vector<char> owned(static_cast<std::size_t>(n_particles), 0);
+  for (std::size_t i = mine.begin; i < mine.end; ++i) owned[std::size_t(order[i])] = 1;
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < particle_of_projection.size(); ++i)
+    if (owned[std::size_t(particle_of_projection[i])]) out.push_back(i);
   return out;
 }
 

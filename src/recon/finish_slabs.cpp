@@ -13,18 +13,19 @@ inline int signed_index(int i, int n) { return i <= n / 2 ? i : i - n; }
 double sinc(double x) { return std::abs(x) < 1e-12 ? 1.0 : std::sin(x) / x; }
 }  // namespace
 
-ReducedSlabs reduce_to_slabs_collective(parallel::Context& ctx, FourierAccumulator (&local)[2]) {
+ReducedSlabs reduce_to_slabs_collective(parallel::Context& ctx, FourierAccumulator (&local)[2], int n_pad) {
   ReducedSlabs s;
-  s.n_pad = local[0].n_pad();
+  s.n_pad = n_pad;
   const auto layout = ctx.slab_layout(s.n_pad);
   s.z0 = layout.z0[ctx.rank()];
   s.nz = layout.nz[ctx.rank()];
-  const std::size_t per_z = local[0].cells_per_z();
+  const std::size_t per_z = std::size_t(n_pad) * (n_pad / 2 + 1);
   for (int h = 0; h < 2; ++h) {
-    local[h].complete_friedel_plane();
+    const bool held = local[h].size() > 0;
+    if (held) local[h].complete_friedel_plane();
     s.half[h].resize(per_z * std::size_t(s.nz));
-    ctx.reduce_to_slabs_collective(reinterpret_cast<const float*>(local[h].data()), per_z * 4, layout,
-                                   reinterpret_cast<float*>(s.half[h].data()));
+    ctx.reduce_to_slabs_collective(held ? reinterpret_cast<const float*>(local[h].data()) : nullptr, per_z * 4,
+                                   layout, reinterpret_cast<float*>(s.half[h].data()));
     local[h] = FourierAccumulator();
   }
   return s;

@@ -18,8 +18,9 @@ struct ReducedSlabs {
   std::vector<AccumulatorCell> half[2];
 };
 
-/// Collective: sum both halves over ranks into the slab owners. Frees the local accumulators.
-ReducedSlabs reduce_to_slabs_collective(parallel::Context& ctx, FourierAccumulator (&local)[2]);
+/// Collective: sum both halves over ranks into the slab owners. Frees the local accumulators. A rank
+/// that holds no particles of a half has an empty accumulator for it and contributes zeros.
+ReducedSlabs reduce_to_slabs_collective(parallel::Context& ctx, FourierAccumulator (&local)[2], int n_pad);
 
 /// Per shell (in units of the unpadded box) sums of D over cells with radius <= r_max, for both
 /// halves and their count, summed over ranks: returns {sum D1, sum D2, count} per shell.

@@ -6,49 +6,48 @@
 #include <numbers>
 #include <random>
 
-#include "cspt/fft/plan.hpp"
+#include "cspt/fft/transforms.hpp"
 #include "cspt/recon/mask.hpp"
 #include "cspt/util/error.hpp"
 
 namespace cspt {
 namespace {
 
-fft::AlignedBuffer<std::complex<float>> forward(const Volume& v, int threads) {
-  const int n = v.nx();
-  fft::AlignedBuffer<float> in(v.size());
-  std::copy(v.values().begin(), v.values().end(), in.data());
-  fft::AlignedBuffer<std::complex<float>> out(std::size_t(n) * n * (n / 2 + 1));
-  fft::RealToComplex plan(n, n, n, threads);
-  plan.execute(in.data(), out.data());
-  return out;
-}
-
-inline int signed_freq(int i, int n) { return i <= n / 2 ? i : i - n; }
-
 void check_pair(const Volume& a, const Volume& b) {
   if (!a.is_cubic() || a.nx() != b.nx() || !b.is_cubic() || a.nx() < 2)
     throw InternalError("FSC needs two cubic volumes of the same size");
 }
 
-}  // namespace
+/// Shell index round(|k|) of every coefficient of an n^3 transform, computed once per size.
+const std::vector<int>& shell_index(int n) {
+  thread_local int cached_n = -1;
+  thread_local std::vector<int> shells;
+  if (cached_n != n) {
+    const int nxh = n / 2 + 1;
+    shells.assign(std::size_t(n) * n * nxh, 0);
+    for (int z = 0; z < n; ++z)
+      for (int y = 0; y < n; ++y)
+        for (int x = 0; x < nxh; ++x) {
+          const int kz = z <= n / 2 ? z : z - n, ky = y <= n / 2 ? y : y - n;
+          shells[(std::size_t(z) * n + y) * nxh + x] = int(std::lround(std::sqrt(double(x * x + ky * ky + kz * kz))));
+        }
+    cached_n = n;
+  }
+  return shells;
+}
 
-std::vector<double> fourier_shell_correlation(const Volume& a, const Volume& b, int threads) {
-  check_pair(a, b);
-  const int n = a.nx(), nxh = n / 2 + 1, n_shells = n / 2 + 1;
-  const auto fa = forward(a, threads), fb = forward(b, threads);
+std::vector<double> fsc_of_transforms(const FourierVolume& fa, const FourierVolume& fb) {
+  const int n = fa.n(), n_shells = n / 2 + 1;
+  const auto& shells = shell_index(n);
   std::vector<double> cross(n_shells, 0.0), pa(n_shells, 0.0), pb(n_shells, 0.0);
-  for (int z = 0; z < n; ++z)
-    for (int y = 0; y < n; ++y)
-      for (int x = 0; x < nxh; ++x) {
-        const int kz = signed_freq(z, n), ky = signed_freq(y, n);
-        const int shell = int(std::lround(std::sqrt(double(x * x + ky * ky + kz * kz))));
-        if (shell >= n_shells) continue;
-        const std::size_t i = (std::size_t(z) * n + y) * nxh + x;
-        const std::complex<double> u(fa[i]), v(fb[i]);
-        cross[shell] += (u * std::conj(v)).real();
-        pa[shell] += std::norm(u);
-        pb[shell] += std::norm(v);
-      }
+  for (std::size_t i = 0; i < fa.size(); ++i) {
+    const int s = shells[i];
+    if (s >= n_shells) continue;
+    const std::complex<double> u(fa.data()[i]), v(fb.data()[i]);
+    cross[s] += u.real() * v.real() + u.imag() * v.imag();
+    pa[s] += std::norm(u);
+    pb[s] += std::norm(v);
+  }
   std::vector<double> fsc(n_shells, 0.0);
   for (int s = 0; s < n_shells; ++s) {
     const double d = std::sqrt(pa[s] * pb[s]);
@@ -56,6 +55,29 @@ std::vector<double> fourier_shell_correlation(const Volume& a, const Volume& b, 
   }
   fsc[0] = 1.0;
   return fsc;
+}
+
+/// Replace the phases beyond shell `from_shell` by random ones, in place.
+void randomize_phases(FourierVolume& f, int from_shell, std::uint64_t seed) {
+  const auto& shells = shell_index(f.n());
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> phase(0.0, 2.0 * std::numbers::pi);
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    if (shells[i] <= from_shell) continue;
+    f.data()[i] = std::polar(std::abs(f.data()[i]), float(phase(rng)));
+  }
+}
+
+Volume masked(Volume v, const Volume& mask) {
+  apply_mask(v, mask);
+  return v;
+}
+
+}  // namespace
+
+std::vector<double> fourier_shell_correlation(const Volume& a, const Volume& b, int threads) {
+  check_pair(a, b);
+  return fsc_of_transforms(fft::forward(a, threads), fft::forward(b, threads));
 }
 
 double resolution_at_threshold_A(const std::vector<double>& fsc, double threshold, int n, double px) {
@@ -71,26 +93,10 @@ double resolution_at_threshold_A(const std::vector<double>& fsc, double threshol
 }
 
 Volume randomize_phases_beyond(const Volume& v, int from_shell, std::uint64_t seed, int threads) {
-  const int n = v.nx(), nxh = n / 2 + 1;
-  auto f = forward(v, threads);
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> phase(0.0, 2.0 * std::numbers::pi);
-  for (int z = 0; z < n; ++z)
-    for (int y = 0; y < n; ++y)
-      for (int x = 0; x < nxh; ++x) {
-        const int kz = signed_freq(z, n), ky = signed_freq(y, n);
-        const double r = std::sqrt(double(x * x + ky * ky + kz * kz));
-        if (std::lround(r) <= from_shell) continue;
-        auto& c = f[(std::size_t(z) * n + y) * nxh + x];
-        c = std::polar(std::abs(c), float(phase(rng)));
-      }
-  fft::AlignedBuffer<float> out(v.size());
-  fft::ComplexToReal plan(n, n, n, threads);
-  plan.execute(f.data(), out.data());
-  Volume r(n, v.pixel_size_A());
+  FourierVolume f = fft::forward(v, threads);
+  randomize_phases(f, from_shell, seed);
+  Volume r = fft::inverse(f, threads);
   r.set_origin_A(v.origin_A());
-  const float scale = 1.0f / float(std::size_t(n) * n * n);
-  for (std::size_t i = 0; i < v.size(); ++i) r.data()[i] = out[i] * scale;
   return r;
 }
 
@@ -100,11 +106,9 @@ GoldStandardFsc gold_standard_fsc(const Volume& half1, const Volume& half2, cons
   const int n = half1.nx();
   const double px = half1.pixel_size_A();
   GoldStandardFsc g;
-  g.unmasked = fourier_shell_correlation(half1, half2, threads);
-  Volume m1 = half1, m2 = half2;
-  apply_mask(m1, mask);
-  apply_mask(m2, mask);
-  g.masked = fourier_shell_correlation(m1, m2, threads);
+  FourierVolume f1 = fft::forward(half1, threads), f2 = fft::forward(half2, threads);
+  g.unmasked = fsc_of_transforms(f1, f2);
+  g.masked = fsc_of_transforms(fft::forward(masked(half1, mask), threads), fft::forward(masked(half2, mask), threads));
 
   int ir = int(g.unmasked.size()) - 1;
   for (std::size_t i = 1; i < g.unmasked.size(); ++i)
@@ -113,11 +117,11 @@ GoldStandardFsc gold_standard_fsc(const Volume& half1, const Volume& half2, cons
       break;
     }
   g.randomize_from_shell = ir;
-  Volume r1 = randomize_phases_beyond(half1, ir, seed, threads);
-  Volume r2 = randomize_phases_beyond(half2, ir, seed + 1, threads);
-  apply_mask(r1, mask);
-  apply_mask(r2, mask);
-  g.randomized_masked = fourier_shell_correlation(r1, r2, threads);
+  // The unmasked transforms are reused: randomise, back to real space, mask, forward again.
+  randomize_phases(f1, ir, seed);
+  randomize_phases(f2, ir, seed + 1);
+  g.randomized_masked = fsc_of_transforms(fft::forward(masked(fft::inverse(f1, threads), mask), threads),
+                                          fft::forward(masked(fft::inverse(f2, threads), mask), threads));
 
   g.corrected = g.masked;
   for (std::size_t i = std::size_t(ir) + 2; i < g.masked.size(); ++i) {

@@ -102,7 +102,8 @@ std::array<std::size_t, 2> insert_projections(const ParticleSet& set, const Imag
     const int tid = omp_get_thread_num();
     HalfAccumulators& my = tid == 0 ? acc : *extra[std::size_t(tid - 1)];
     SliceWorkspace ws(box);
-#pragma omp for schedule(static)
+    BatchedInserter inserters[2] = {BatchedInserter(my.half[0]), BatchedInserter(my.half[1])};
+#pragma omp for schedule(static) nowait
     for (std::size_t j = 0; j < mine.size(); ++j) {
       if (failure) continue;
       try {
@@ -110,8 +111,8 @@ std::array<std::size_t, 2> insert_projections(const ParticleSet& set, const Imag
         images.read(p, ws.image.data());
         prepare_slice(set, p, opts, box, plan, ws);
         const Eigen::Matrix3d a = matrix_from_euler_zyz({p.rot_deg, p.tilt_deg, p.psi_deg});
-        auto& grid = my.half[p.half == 2 ? 1 : 0];
-        for (const auto& s : ops) grid.insert_slice(ws.spectrum.data(), ws.weights.data(), box, a * s, r_max);
+        auto& inserter = inserters[p.half == 2 ? 1 : 0];
+        for (const auto& s : ops) inserter.add_slice(ws.spectrum.data(), ws.weights.data(), box, a * s, r_max);
         ++counts[p.half == 2 ? 1 : 0];
         const std::size_t d = ++done;
         if (tid == 0 && opts.progress) opts.progress(d, mine.size());
@@ -119,6 +120,12 @@ std::array<std::size_t, 2> insert_projections(const ParticleSet& set, const Imag
         std::lock_guard lock(failure_mutex);
         if (!failure) failure = std::current_exception();
       }
+    }
+    try {
+      for (auto& ins : inserters) ins.flush();
+    } catch (...) {
+      std::lock_guard lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
     }
   }
   if (failure) std::rethrow_exception(failure);

@@ -47,8 +47,15 @@ ReconstructionResult reconstruct_collective(parallel::Context& ctx, const Partic
   if (opts.max_resolution_A > 0) r_max = std::min(r_max, box * px / opts.max_resolution_A);
 
   std::vector<int> particle_of(set.projections.size());
-  for (std::size_t i = 0; i < particle_of.size(); ++i) particle_of[i] = set.projections[i].particle;
-  auto mine = parallel::projections_of_rank(particle_of, set.n_particles, ctx.rank(), ctx.size());
+  std::vector<int> half_of(static_cast<std::size_t>(set.n_particles), 1);
+  for (std::size_t i = 0; i < particle_of.size(); ++i) {
+    particle_of[i] = set.projections[i].particle;
+    half_of.at(std::size_t(particle_of[i])) = set.projections[i].half;
+  }
+  auto mine = parallel::projections_of_rank(particle_of, set.n_particles, ctx.rank(), ctx.size(), half_of);
+  // A rank allocates the grid of a half-set only if it holds particles of that half.
+  bool holds[2] = {false, false};
+  for (auto i : mine) holds[set.projections[i].half == 2 ? 1 : 0] = true;
   order_by_slice_plane(set, mine);
 
   ReconstructionResult result;
@@ -61,7 +68,7 @@ ReconstructionResult reconstruct_collective(parallel::Context& ctx, const Partic
   result.n_particles = std::size_t(set.n_particles);
   result.n_projections = set.projections.size();
 
-  FourierAccumulator local[2] = {FourierAccumulator(n_pad), FourierAccumulator(n_pad)};
+  FourierAccumulator local[2] = {FourierAccumulator(holds[0] ? n_pad : 0), FourierAccumulator(holds[1] ? n_pad : 0)};
   {
     HalfAccumulators acc;
     acc.half[0] = std::move(local[0]);
@@ -88,7 +95,7 @@ ReconstructionResult reconstruct_collective(parallel::Context& ctx, const Partic
     local[1] = std::move(acc.half[1]);
   }
   lap("insert");
-  const auto slabs = detail::reduce_to_slabs_collective(ctx, local);
+  const auto slabs = detail::reduce_to_slabs_collective(ctx, local, n_pad);
   lap("reduce");
 
   // Half-maps: N_h / (D_h + tau <D_h>).

@@ -2,12 +2,16 @@
 // Gaussian-atom phantom maps, STAR files with true parameters, seeded noise, and map comparisons.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <numeric>
 #include <random>
 
+#include "cspt/core/ctf.hpp"
+#include "cspt/core/euler.hpp"
+#include "cspt/fft/plan.hpp"
 #include "cspt/core/symmetry.hpp"
 #include "cspt/io/mrc.hpp"
 #include "cspt/io/relion_particles.hpp"
@@ -34,7 +38,7 @@ int make_phantom(int box, double px, int atoms, double radius_A, const std::stri
 
 // True parameters as RELION's bench scripts draw them (gen_star.py): uniform SO(3), N(0, 2 A) origins,
 // defocus U[1.5, 3.5] um, astigmatism U[0, 1000] A, random balanced half-sets in blocks of 1000.
-int make_star(int n, int box, double px, std::uint64_t seed, const std::string& stack, bool ctf, const std::string& out) {
+ParticleSet star_set(int n, int box, double px, std::uint64_t seed, const std::string& stack, bool ctf, const std::string& out) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> uni(0.0, 1.0);
   std::normal_distribution<double> shift(0.0, 2.0);
@@ -71,7 +75,11 @@ int make_star(int n, int box, double px, std::uint64_t seed, const std::string& 
     p.half = subset[i];
     set.projections.push_back(p);
   }
-  io::write_relion_particles(out, set);
+  return set;
+}
+
+int make_star(int n, int box, double px, std::uint64_t seed, const std::string& stack, bool ctf, const std::string& out) {
+  io::write_relion_particles(out, star_set(n, box, px, seed, stack, ctf, out));
   std::printf("wrote %s: %d particles\n", out.c_str(), n);
   return 0;
 }
@@ -115,11 +123,31 @@ int add_noise(const std::string& in, const std::string& out, double snr, double 
 }
 
 // Compare maps: correlation, relative difference, FSC against a truth, with optional pass/fail bounds.
+struct CompareBounds {
+  double min_corr = -2, max_rel_diff = 1e30, max_fsc_deficit = 1e9, upto = 0.9, min_fsc_truth = -2,
+         corr_mask_radius_A = 0;
+};
+
 int compare(const std::string& a_path, const std::string& b_path, const std::string& truth_path, double mask_radius_A,
-            double min_corr, double max_rel_diff, double max_fsc_deficit, double fsc_upto_nyquist, const std::string& csv) {
+            const CompareBounds& bounds, const std::string& csv) {
+  const double min_corr = bounds.min_corr, max_rel_diff = bounds.max_rel_diff;
+  const double max_fsc_deficit = bounds.max_fsc_deficit, fsc_upto_nyquist = bounds.upto;
   const Volume a = io::read_mrc_volume(a_path), b = io::read_mrc_volume(b_path);
   if (a.size() != b.size()) throw Error(a_path, "size", std::to_string(a.size()), "the size of " + b_path);
-  const double corr = test::correlation(a.values(), b.values());
+  double corr = test::correlation(a.values(), b.values());
+  if (bounds.corr_mask_radius_A > 0) {  // correlation over the voxels within a sphere only
+    std::vector<float> va, vb;
+    const int n = a.nx();
+    const double r_px = bounds.corr_mask_radius_A / a.pixel_size_A();
+    for (int z = 0; z < n; ++z)
+      for (int y = 0; y < n; ++y)
+        for (int x = 0; x < n; ++x)
+          if (std::hypot(x - n / 2, y - n / 2, z - n / 2) <= r_px) {
+            va.push_back(a.at(x, y, z));
+            vb.push_back(b.at(x, y, z));
+          }
+    corr = test::correlation(va, vb);
+  }
   double diff2 = 0, ref2 = 0;
   for (std::size_t i = 0; i < a.size(); ++i) {
     diff2 += double(a.data()[i] - b.data()[i]) * (a.data()[i] - b.data()[i]);
@@ -138,7 +166,7 @@ int compare(const std::string& a_path, const std::string& b_path, const std::str
     apply_mask(bm, mask);
     apply_mask(t, mask);
     const auto fa = fourier_shell_correlation(am, t), fb = fourier_shell_correlation(bm, t);
-    double worst = 1e9;
+    double worst = 1e9, worst_truth = 1e9;
     int worst_shell = 0;
     std::ofstream out;
     if (!csv.empty()) {
@@ -151,12 +179,81 @@ int compare(const std::string& a_path, const std::string& b_path, const std::str
         worst = fa[s] - fb[s];
         worst_shell = int(s);
       }
+      if (double(s) <= fsc_upto_nyquist * n / 2) worst_truth = std::min(worst_truth, fa[s]);
     }
     std::printf("fsc_vs_truth_0.5: a %.3f A, b %.3f A; min(fsc_a - fsc_b) below %.2f Nyquist = %.4f at shell %d\n",
                 resolution_at_threshold_A(fa, 0.5, n, px), resolution_at_threshold_A(fb, 0.5, n, px),
                 fsc_upto_nyquist, worst, worst_shell);
-    ok = ok && worst >= -max_fsc_deficit;
+    std::printf("min FSC(a, truth) below %.2f Nyquist = %.4f\n", fsc_upto_nyquist, worst_truth);
+    ok = ok && worst >= -max_fsc_deficit && worst_truth >= bounds.min_fsc_truth;
   }
+  std::printf("%s\n", ok ? "PASS" : "FAIL");
+  return ok ? 0 : 1;
+}
+
+struct PhantomSpec {
+  int atoms;
+  double radius_A;
+  std::string sym;
+  std::uint64_t seed;
+};
+PhantomSpec atoms_seed_box(int atoms, double radius, const std::string& sym, std::uint64_t seed) {
+  return {atoms, radius, sym, seed};
+}
+
+// Exact real-space projections of the phantom (the same model `phantom` writes, same normalisation)
+// at random orientations and origins (drawn as `star` draws them), optionally multiplied by the
+// CTF in RELION's convention; writes stack and STAR.
+// Multiply an image by RELION's CTF (images in RELION's convention: protein white, CTF = +sin chi).
+void apply_relion_ctf(Image& im, const CtfParams& ctf) {
+  const int n = im.nx(), nxh = n / 2 + 1;
+  fft::AlignedBuffer<float> real(im.size());
+  fft::AlignedBuffer<std::complex<float>> spec(std::size_t(n) * nxh);
+  std::copy(im.values().begin(), im.values().end(), real.data());
+  static const fft::RealToComplex forward(n, n);
+  static const fft::ComplexToReal inverse(n, n);
+  forward.execute(real.data(), spec.data());
+  std::vector<float> c(std::size_t(n) * nxh);
+  CtfEvaluator(ctf).evaluate_half_plane(n, im.pixel_size_A(), c.data());
+  for (std::size_t i = 0; i < c.size(); ++i) spec[i] *= float(relion_ctf_from_internal(c[i])) / float(n * n);
+  inverse.execute(spec.data(), real.data());
+  std::copy(real.data(), real.data() + im.size(), im.values().begin());
+}
+
+int make_projections(int n, std::uint64_t star_seed, const std::string& star_out, const std::string& stack,
+                     const PhantomSpec& spec, int box, double px, bool ctf) {
+  ParticleSet set = star_set(n, box, px, star_seed, stack, ctf, star_out);
+  const auto model = test::random_phantom(spec.atoms, spec.radius_A, spec.seed, point_group(spec.sym).operators);
+  Volume v = test::phantom_map(model, box, px);
+  float peak = 0;
+  for (float x : v.values()) peak = std::max(peak, x);
+  io::MrcStackWriter w(stack, box, box, px);
+  for (auto& p : set.projections) {
+    const auto a = matrix_from_euler_zyz({p.rot_deg, p.tilt_deg, p.psi_deg});
+    Image im = test::phantom_projection(model, box, px, a, p.shift_x_A, p.shift_y_A);
+    for (float& x : im.values()) x /= peak;
+    if (ctf) apply_relion_ctf(im, p.ctf);
+    w.append(im);
+  }
+  w.close();
+  for (std::size_t i = 0; i < set.projections.size(); ++i) set.projections[i].image = {0, int(i)};
+  set.stack_paths = {stack};
+  io::write_relion_particles(star_out, set);
+  std::printf("wrote %s and %s: %zu projections\n", stack.c_str(), star_out.c_str(), set.projections.size());
+  return 0;
+}
+
+// Per-image correlation of two stacks: prints min, median and max; fails below --min-corr.
+int stack_correlation(const std::string& a_path, const std::string& b_path, double min_corr) {
+  io::MrcReader a(a_path), b(b_path);
+  if (a.n_sections() != b.n_sections() || a.header().nx != b.header().nx)
+    throw Error(a_path, "stack size", std::to_string(a.n_sections()), "the size of " + b_path);
+  std::vector<double> c;
+  for (int i = 0; i < a.n_sections(); ++i) c.push_back(test::correlation(a.read_section(i).values(), b.read_section(i).values()));
+  std::sort(c.begin(), c.end());
+  std::printf("per-image correlation: min %.5f median %.5f max %.5f over %zu images\n", c.front(), c[c.size() / 2],
+              c.back(), c.size());
+  const bool ok = c.front() >= min_corr;
   std::printf("%s\n", ok ? "PASS" : "FAIL");
   return ok ? 0 : 1;
 }
@@ -167,8 +264,8 @@ int main(int argc, char** argv) {
   CLI::App app{"cspt test-data tool"};
   app.require_subcommand(1);
   int box = 128, atoms = 100, n = 1000;
-  double px = 1.5, radius = 48, snr = 0.05, diam = 110, mask_radius = 60, min_corr = -2, max_rel = 1e30,
-         max_def = 1e9, upto = 0.9;
+  double px = 1.5, radius = 48, snr = 0.05, diam = 110, mask_radius = 60;
+  CompareBounds bounds;
   std::uint64_t seed = 7;
   std::string sym = "C1", out, stack = "particles.mrcs", in, a, b, truth, csv;
   bool no_ctf = false;
@@ -194,22 +291,44 @@ int main(int argc, char** argv) {
   no->add_option("--snr", snr);
   no->add_option("--diam-A", diam);
   no->add_option("--seed", seed);
+  std::uint64_t star_seed = 2024;
+  auto* pr = app.add_subcommand("projections", "analytic noise-free projections (no CTF) of the phantom");
+  pr->add_option("--n", n);
+  pr->add_option("--star-seed", star_seed, "seed of the orientations and origins");
+  pr->add_flag("--no-ctf", no_ctf, "exact projections without CTF");
+  pr->add_option("--box", box);
+  pr->add_option("--apix", px);
+  pr->add_option("--atoms", atoms);
+  pr->add_option("--radius-A", radius);
+  pr->add_option("--sym", sym);
+  pr->add_option("--seed", seed);
+  pr->add_option("--stack", stack, "stack to write")->required();
+  pr->add_option("--out", out, "STAR to write, naming the stack")->required();
+  auto* sc = app.add_subcommand("stackcorr", "per-image correlation of two stacks");
+  sc->add_option("--a", a)->required();
+  sc->add_option("--b", b)->required();
+  sc->add_option("--min-corr", bounds.min_corr);
   auto* cmp = app.add_subcommand("compare", "compare two maps (and each against a truth)");
   cmp->add_option("--a", a)->required();
   cmp->add_option("--b", b)->required();
   cmp->add_option("--truth", truth);
   cmp->add_option("--mask-radius-A", mask_radius);
-  cmp->add_option("--min-corr", min_corr);
-  cmp->add_option("--max-rel-diff", max_rel);
-  cmp->add_option("--max-fsc-deficit", max_def, "fail if FSC(a,truth) < FSC(b,truth) - this below --upto Nyquist");
-  cmp->add_option("--upto", upto);
+  cmp->add_option("--min-corr", bounds.min_corr);
+  cmp->add_option("--corr-mask-radius-A", bounds.corr_mask_radius_A, "correlate only within this radius");
+  cmp->add_option("--max-rel-diff", bounds.max_rel_diff);
+  cmp->add_option("--max-fsc-deficit", bounds.max_fsc_deficit,
+                  "fail if FSC(a,truth) < FSC(b,truth) - this below --upto Nyquist");
+  cmp->add_option("--min-fsc-truth", bounds.min_fsc_truth, "fail if FSC(a,truth) drops below this before --upto");
+  cmp->add_option("--upto", bounds.upto);
   cmp->add_option("--csv", csv);
   CLI11_PARSE(app, argc, argv);
   try {
     if (*ph) return make_phantom(box, px, atoms, radius, sym, seed, out);
     if (*st) return make_star(n, box, px, seed, stack, !no_ctf, out);
     if (*no) return add_noise(in, out, snr, diam, seed);
-    return compare(a, b, truth, mask_radius, min_corr, max_rel, max_def, upto, csv);
+    if (*sc) return stack_correlation(a, b, bounds.min_corr);
+    if (*pr) return make_projections(n, star_seed, out, stack, atoms_seed_box(atoms, radius, sym, seed), box, px, !no_ctf);
+    return compare(a, b, truth, mask_radius, bounds, csv);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cspt_testdata: %s\n", e.what());
     return 2;

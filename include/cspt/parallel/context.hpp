@@ -61,6 +61,7 @@ class Context {
   virtual SlabLayout slab_layout(int n) const = 0;
   /// Sum a full grid held by every rank (z-major: z-slab k is floats_per_z contiguous floats) over
   /// the ranks, each rank receiving only the sum of its own slabs (layout.nz[rank] * floats_per_z).
+  /// A rank may pass full = nullptr to contribute zeros without holding a grid.
   virtual void reduce_to_slabs_collective(const float* full, std::size_t floats_per_z,
                                           const SlabLayout& layout, float* my_slabs) = 0;
   /// Concatenate each rank's part (in rank order) on the root; other ranks get an empty vector.
@@ -71,6 +72,9 @@ class Context {
 
 /// One process, no MPI: the default for unit tests and single-core runs.
 std::unique_ptr<Context> make_local_context();
+
+/// True when this process was started by an MPI launcher (mpirun, mpiexec, srun with PMI/PMIx).
+bool started_by_mpi_launcher();
 
 /// Set up MPI (thread level FUNNELED) for the life of the returned object; created once in main().
 class MpiEnvironment {

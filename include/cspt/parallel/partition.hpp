@@ -19,7 +19,10 @@ std::vector<Range> partition_by_cost(const std::vector<std::size_t>& costs, int 
 
 /// For projections labelled by particle (0..n_particles-1), the projection indices rank `rank` of
 /// `n_ranks` owns: all projections of a particle go to one rank, particles split by projection count.
+/// Particles are ordered by `group_of_particle` first (e.g. the half-set; empty = one group), so
+/// each rank gets particles of as few groups as possible: with two half-sets and two ranks, one
+/// half each, and a rank only needs the accumulators of the halves it holds.
 std::vector<std::size_t> projections_of_rank(const std::vector<int>& particle_of_projection, int n_particles,
-                                             int rank, int n_ranks);
+                                             int rank, int n_ranks, const std::vector<int>& group_of_particle = {});
 
 }  // namespace cspt::parallel

@@ -54,4 +54,32 @@ class FourierAccumulator {
   HugeBuffer<AccumulatorCell> cells_;
 };
 
+/// Inserts slices in batches: points of many slices are collected, sorted by grid brick and
+/// splatted in memory order. Same sums as FourierAccumulator::insert_slice up to the order of
+/// floating-point additions, and several times fewer cache misses on grids larger than the caches.
+class BatchedInserter {
+ public:
+  /// Points go into `grid`; a batch is flushed when it holds `max_points` points.
+  explicit BatchedInserter(FourierAccumulator& grid, std::size_t max_points = std::size_t(1) << 18);
+  BatchedInserter(const BatchedInserter&) = delete;
+  BatchedInserter& operator=(const BatchedInserter&) = delete;
+  BatchedInserter(BatchedInserter&&) = default;
+  BatchedInserter& operator=(BatchedInserter&&) = default;
+
+  /// As FourierAccumulator::insert_slice; the points may reach the grid only at the next flush().
+  void add_slice(const std::complex<float>* values, const float* weights, int box, const Eigen::Matrix3d& a,
+                 double r_max_px);
+  /// Insert every point collected so far. Call before reading the grid.
+  void flush();
+
+ private:
+  struct SlicePoint {
+    float x, yp, zp, re, im, w;
+  };
+  FourierAccumulator* grid_;
+  std::size_t max_points_;
+  std::vector<SlicePoint> points_, sorted_;
+  std::vector<std::size_t> counts_;
+};
+
 }  // namespace cspt

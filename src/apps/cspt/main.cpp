@@ -2,10 +2,12 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "apps/cspt/commands.hpp"
+#include "cspt/parallel/context.hpp"
 #include "cspt/util/error.hpp"
 
 namespace {
@@ -35,8 +37,16 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  cspt::parallel::MpiEnvironment mpi(&argc, &argv);
-  auto ctx = mpi.world();
+  // Started by mpirun or srun: MPI. Started on its own: no MPI at all (MPI_Init as a singleton
+  // costs a third of a second and a helper process, for nothing).
+  std::unique_ptr<cspt::parallel::MpiEnvironment> mpi;
+  std::unique_ptr<cspt::parallel::Context> ctx;
+  if (cspt::parallel::started_by_mpi_launcher()) {
+    mpi = std::make_unique<cspt::parallel::MpiEnvironment>(&argc, &argv);
+    ctx = mpi->world();
+  } else {
+    ctx = cspt::parallel::make_local_context();
+  }
   const std::string prefix = ctx->size() > 1 ? "cspt " + command + " [" + ctx->label() + "]: " : "cspt " + command + ": ";
   try {
     return cspt::app::run_reconstruct(*ctx, args);

@@ -62,3 +62,30 @@ TEST(PartitionTest, rejects_zero_parts) { EXPECT_THROW(partition_by_cost({1, 2},
 
 }  // namespace
 }  // namespace cspt::parallel
+
+namespace cspt::parallel {
+namespace {
+
+TEST(PartitionTest, two_ranks_take_one_half_set_each) {
+  std::vector<int> particle_of, half_of;
+  for (int p = 0; p < 100; ++p) {
+    half_of.push_back(1 + (p * 13) % 2);
+    for (int t = 0; t < 3; ++t) particle_of.push_back(p);
+  }
+  for (int r = 0; r < 2; ++r) {
+    std::set<int> halves;
+    for (auto i : projections_of_rank(particle_of, 100, r, 2, half_of)) halves.insert(half_of[particle_of[i]]);
+    EXPECT_EQ(halves.size(), 1u) << "rank " << r;
+  }
+  // Three ranks: at most one rank holds both halves.
+  int mixed = 0;
+  for (int r = 0; r < 3; ++r) {
+    std::set<int> halves;
+    for (auto i : projections_of_rank(particle_of, 100, r, 3, half_of)) halves.insert(half_of[particle_of[i]]);
+    mixed += halves.size() > 1;
+  }
+  EXPECT_LE(mixed, 1);
+}
+
+}  // namespace
+}  // namespace cspt::parallel
