@@ -3,6 +3,9 @@
 
 #include <fftw3.h>
 
+#include <array>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <new>
 
@@ -90,6 +93,26 @@ ComplexToReal::~ComplexToReal() {
 
 void ComplexToReal::execute(std::complex<float>* in, float* out) const {
   fftwf_execute_dft_c2r(static_cast<fftwf_plan>(plan_), reinterpret_cast<fftwf_complex*>(in), out);
+}
+
+namespace {
+template <class Plan>
+const Plan& cached_plan(int nx, int ny, int nz, int threads) {
+  static std::mutex m;
+  static std::map<std::array<int, 4>, std::unique_ptr<Plan>> plans;
+  std::lock_guard lock(m);
+  auto& slot = plans[{nx, ny, nz, threads}];
+  if (!slot) slot = std::make_unique<Plan>(nx, ny, nz, threads);
+  return *slot;
+}
+}  // namespace
+
+const RealToComplex& cached_forward_plan(int nx, int ny, int nz, int threads) {
+  return cached_plan<RealToComplex>(nx, ny, nz, threads);
+}
+
+const ComplexToReal& cached_inverse_plan(int nx, int ny, int nz, int threads) {
+  return cached_plan<ComplexToReal>(nx, ny, nz, threads);
 }
 
 }  // namespace cspt::fft

@@ -67,12 +67,13 @@ Volume finish_map_collective(parallel::Context& ctx, const ReducedSlabs& s, int 
   if (fft->local_z0() != s.z0 || fft->local_nz() != s.nz) {
     throw InternalError("slab layout of the inverse FFT differs from the reduction's");
   }
-  // Moving the real-space origin from voxel 0 to voxel np/2 multiplies coefficient k by
-  // exp(2 pi i k (np/2) / np), separable over the three axes.
+  // Moving the content at voxel 0 to voxel c = np/2 (g(j) = f(j - c)) multiplies coefficient k by
+  // exp(-2 pi i k c / np), separable over the three axes. (For even np this is (-1)^k either way;
+  // for odd np the sign matters.)
   const int c = np / 2;
   std::vector<std::complex<float>> phase(static_cast<std::size_t>(np));
   for (int i = 0; i < np; ++i)
-    phase[i] = std::polar(1.0f, float(2.0 * std::numbers::pi * double(signed_index(i, np)) * c / np));
+    phase[i] = std::polar(1.0f, float(-2.0 * std::numbers::pi * double(signed_index(i, np)) * c / np));
   std::complex<float>* out = fft->fourier_slab();
   for (int lz = 0; lz < s.nz; ++lz) {
     const int z = s.z0 + lz, kz = signed_index(z, np);

@@ -83,7 +83,7 @@ std::array<std::size_t, 2> insert_projections(const ParticleSet& set, const Imag
   const auto ops = point_group(opts.symmetry).operators;
   double r_max = box / 2.0 - 1.0;
   if (opts.max_resolution_A > 0) r_max = std::min(r_max, box * set.pixel_size_A / opts.max_resolution_A);
-  const fft::RealToComplex plan(box, box);
+  const fft::RealToComplex& plan = fft::cached_forward_plan(box, box);
 
   // Thread 0 inserts into `acc`; the others into private grids summed afterwards in thread order,
   // so a given thread count always gives the same bits.

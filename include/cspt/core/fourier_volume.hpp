@@ -36,4 +36,29 @@ class FourierVolume {
   fft::AlignedBuffer<std::complex<float>> data_;
 };
 
+/// The transform of an nx x ny real image: ny * (nx/2 + 1) coefficients, layout [ky][kx], kx in
+/// 0..nx/2, FFTW order on ky. Unnormalised.
+class FourierImage {
+ public:
+  FourierImage() = default;
+  FourierImage(int nx, int ny, double pixel_size_A)
+      : nx_(nx), ny_(ny), pixel_size_A_(pixel_size_A), data_(std::size_t(ny) * (nx / 2 + 1)) {}
+
+  int nx() const { return nx_; }
+  int ny() const { return ny_; }
+  int nx_half() const { return nx_ / 2 + 1; }
+  double pixel_size_A() const { return pixel_size_A_; }
+  std::size_t size() const { return data_.size(); }
+  std::complex<float>* data() { return data_.data(); }
+  const std::complex<float>* data() const { return data_.data(); }
+  std::complex<float>& at(int kx_index, int ky_index) { return data_[std::size_t(ky_index) * nx_half() + kx_index]; }
+  /// Signed frequency of an FFTW-order index along y.
+  int frequency(int index) const { return index <= ny_ / 2 ? index : index - ny_; }
+
+ private:
+  int nx_ = 0, ny_ = 0;
+  double pixel_size_A_ = 0.0;
+  fft::AlignedBuffer<std::complex<float>> data_;
+};
+
 }  // namespace cspt

@@ -76,4 +76,8 @@ class ComplexToReal {
   void* plan_;
 };
 
+/// Plans for a shape and thread count, made once per process and shared (thread-safe).
+const RealToComplex& cached_forward_plan(int nx, int ny, int nz = 1, int threads = 1);
+const ComplexToReal& cached_inverse_plan(int nx, int ny, int nz = 1, int threads = 1);
+
 }  // namespace cspt::fft

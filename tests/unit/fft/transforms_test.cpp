@@ -33,5 +33,24 @@ TEST(TransformsTest, dc_is_the_sum_and_a_shifted_delta_has_a_linear_phase) {
   EXPECT_EQ(f.frequency(8), 8);
 }
 
+TEST(TransformsTest, image_round_trip_and_odd_sizes) {
+  for (int n : {16, 17}) {
+    Image im(n, n + 2, 2.0);
+    for (std::size_t i = 0; i < im.size(); ++i) im.data()[i] = float(std::sin(0.37 * double(i)));
+    const FourierImage f = fft::forward(im);
+    EXPECT_EQ(f.nx_half(), n / 2 + 1);
+    const Image back = fft::inverse(f);
+    for (std::size_t i = 0; i < im.size(); ++i) ASSERT_NEAR(back.data()[i], im.data()[i], 1e-5);
+  }
+}
+
+TEST(TransformsTest, plans_are_cached_per_shape) {
+  const auto& a = fft::cached_forward_plan(20, 20);
+  const auto& b = fft::cached_forward_plan(20, 20);
+  const auto& c = fft::cached_forward_plan(22, 20);
+  EXPECT_EQ(&a, &b);
+  EXPECT_NE(&a, &c);
+}
+
 }  // namespace
 }  // namespace cspt
