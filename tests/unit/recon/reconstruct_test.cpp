@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "cspt/core/euler.hpp"
 #include "cspt/core/symmetry.hpp"
 #include "cspt/recon/fsc.hpp"
@@ -22,10 +24,11 @@ struct Dataset {
 };
 
 // Noise-free analytic projections at uniform orientations with random shifts.
-Dataset make_dataset(const std::vector<test::GaussianAtom>& atoms, int n, std::uint64_t seed, double max_shift_A) {
+Dataset make_dataset(const std::vector<test::GaussianAtom>& atoms, int n, std::uint64_t seed, double max_shift_A,
+                     int box = kBox) {
   Dataset d;
   d.set.pixel_size_A = kPixelA;
-  d.set.box_px = kBox;
+  d.set.box_px = box;
   d.set.n_particles = n;
   const auto eulers = test::uniform_orientations(n, seed);
   for (int i = 0; i < n; ++i) {
@@ -39,7 +42,7 @@ Dataset make_dataset(const std::vector<test::GaussianAtom>& atoms, int n, std::u
     p.particle = i;
     p.half = 1 + i % 2;
     const auto a = matrix_from_euler_zyz({p.rot_deg, p.tilt_deg, p.psi_deg});
-    d.images.push_back(test::phantom_projection(atoms, kBox, kPixelA, a, p.shift_x_A, p.shift_y_A));
+    d.images.push_back(test::phantom_projection(atoms, box, kPixelA, a, p.shift_x_A, p.shift_y_A));
     d.set.projections.push_back(p);
   }
   return d;
@@ -154,38 +157,62 @@ TEST_P(OddSizes, reproduce_the_truth) {
   const auto [box, pad] = GetParam();
   const auto atoms = test::random_phantom(120, 28.0, 31);
   const Volume truth = test::phantom_map(atoms, box, kPixelA);
-  ParticleSet set;
-  set.pixel_size_A = kPixelA;
-  set.box_px = box;
-  std::vector<Image> images;
-  const auto eulers = test::uniform_orientations(1500, 3);
-  for (int i = 0; i < 1500; ++i) {
-    Projection p;
-    p.rot_deg = eulers[i].rot_deg;
-    p.tilt_deg = eulers[i].tilt_deg;
-    p.psi_deg = eulers[i].psi_deg;
-    p.shift_x_A = 1.5;
-    p.shift_y_A = -2.5;
-    p.image.section = i;
-    p.particle = i;
-    p.half = 1 + i % 2;
-    images.push_back(test::phantom_projection(atoms, box, kPixelA, matrix_from_euler_zyz({p.rot_deg, p.tilt_deg, p.psi_deg}),
-                                              p.shift_x_A, p.shift_y_A));
-    set.projections.push_back(p);
-  }
-  set.n_particles = 1500;
-  test::MemoryImageSource src(images);
+  const auto d = make_dataset(atoms, 1500, 3, 2.5, box);
+  test::MemoryImageSource src(d.images);
   auto ctx = parallel::make_local_context();
   ReconstructOptions opts;
   opts.apply_ctf = false;
   opts.pad = pad;
-  const auto r = reconstruct_collective(*ctx, set, src, opts, soft_sphere_mask(box, kPixelA, 40.0, 6.0));
+  const auto r = reconstruct_collective(*ctx, d.set, src, opts, soft_sphere_mask(box, kPixelA, 40.0, 6.0));
   const auto fsc = fourier_shell_correlation(r.map, truth);
   for (int s = 1; s <= int(0.8 * box / 2); ++s) EXPECT_GE(fsc[s], 0.95) << "shell " << s;
 }
 
 INSTANTIATE_TEST_SUITE_P(ReconstructTest, OddSizes,
                          ::testing::Values(std::pair{49, 2}, std::pair{50, 3}, std::pair{49, 3}, std::pair{48, 1}));
+
+TEST(ReconstructTest, frequency_weights_scale_each_projection_per_shell) {
+  const auto atoms = test::random_phantom(150, 40.0, 3);
+  const Volume truth = test::phantom_map(atoms, kBox, kPixelA);
+  auto d = make_dataset(atoms, 800, 9, 1.0);
+  auto ctx = parallel::make_local_context();
+  const Volume mask = soft_sphere_mask(kBox, kPixelA, 55.0, 6.0);
+  ReconstructOptions opts;
+  opts.apply_ctf = false;
+  test::MemoryImageSource clean(d.images);
+  const auto plain = reconstruct_collective(*ctx, d.set, clean, opts, mask);
+
+  // A weight that is the same for every projection cancels between numerator and denominator.
+  d.set.frequency_weights = {std::vector<float>(kBox, 0.5f)};
+  for (auto& p : d.set.projections) p.weight_table = 0;
+  const auto halved = reconstruct_collective(*ctx, d.set, clean, opts, mask);
+  EXPECT_GT(test::correlation(halved.half1.values(), plain.half1.values()), 1.0 - 1e-6);
+
+  // Weight 0 beyond shell 12 removes everything beyond it.
+  std::vector<float> lowpass(kBox, 1.0f);
+  for (int s = 13; s < kBox; ++s) lowpass[s] = 0.0f;
+  d.set.frequency_weights = {lowpass};
+  const auto cut = reconstruct_collective(*ctx, d.set, clean, opts, mask);
+  const auto f = fourier_shell_correlation(cut.half1, truth);
+  EXPECT_GT(f[10], 0.95);
+  EXPECT_LT(std::abs(f[20]), 0.2);
+
+  // Down-weighting the projections that are mostly noise gives a better map than weighting all alike:
+  // what exposure weighting relies on.
+  std::vector<Image> noisy = d.images;
+  std::mt19937 rng(5);
+  std::normal_distribution<float> g(0.0f, 3.0f);
+  for (std::size_t i = 0; i < noisy.size(); i += 2)
+    for (float& x : noisy[i].values()) x += g(rng);
+  test::MemoryImageSource mixed(noisy);
+  d.set.frequency_weights = {std::vector<float>(kBox, 1.0f), std::vector<float>(kBox, 0.02f)};
+  for (std::size_t i = 0; i < d.set.projections.size(); ++i) d.set.projections[i].weight_table = 0;
+  const auto equal = reconstruct_collective(*ctx, d.set, mixed, opts, mask);
+  for (std::size_t i = 0; i < d.set.projections.size(); i += 2) d.set.projections[i].weight_table = 1;
+  const auto weighted = reconstruct_collective(*ctx, d.set, mixed, opts, mask);
+  const auto fe = fourier_shell_correlation(equal.map, truth), fw = fourier_shell_correlation(weighted.map, truth);
+  EXPECT_GT(fw[20], fe[20] + 0.05);
+}
 
 TEST(ReconstructTest, max_resolution_limits_the_map) {
   const auto atoms = test::random_phantom(150, 40.0, 3);
