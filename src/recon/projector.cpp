@@ -1,0 +1,99 @@
+// Fourier-slice projection with a gridding pre-correction.
+#include "cspt/recon/projector.hpp"
+
+#include <cmath>
+#include <numbers>
+
+#include "cspt/fft/transforms.hpp"
+#include "cspt/util/error.hpp"
+
+namespace cspt {
+namespace {
+double sinc(double x) { return std::abs(x) < 1e-12 ? 1.0 : std::sin(x) / x; }
+}  // namespace
+
+Projector::Projector(const Volume& map, int pad, int threads)
+    : box_(map.nx()), n_pad_(map.nx() * pad), pixel_size_A_(map.pixel_size_A()) {
+  if (!map.is_cubic() || box_ < 2) throw InternalError("Projector needs a cubic map");
+  // Centre the map at voxel n_pad/2 of the padded box, divided by sinc^2 of the trilinear kernel.
+  const int np = n_pad_, off = np / 2 - box_ / 2;
+  std::vector<double> corr(static_cast<std::size_t>(box_));
+  for (int i = 0; i < box_; ++i) {
+    const double t = sinc(std::numbers::pi * (i - box_ / 2) / np);
+    corr[i] = 1.0 / (t * t);
+  }
+  Volume padded(np, pixel_size_A_);
+  for (int z = 0; z < box_; ++z)
+    for (int y = 0; y < box_; ++y)
+      for (int x = 0; x < box_; ++x)
+        padded.at(x + off, y + off, z + off) = float(map.at(x, y, z) * corr[x] * corr[y] * corr[z]);
+  padded_ = fft::forward(padded, threads);
+  // Move the origin from voxel np/2 to voxel 0: multiply coefficient k by exp(2 pi i k (np/2) / np).
+  const int c = np / 2;
+  std::vector<std::complex<float>> ph(static_cast<std::size_t>(np));
+  for (int i = 0; i < np; ++i) ph[i] = std::polar(1.0f, float(2.0 * std::numbers::pi * padded_.frequency(i) * c / np));
+  const int nxh = padded_.nx_half();
+  for (int z = 0; z < np; ++z)
+    for (int y = 0; y < np; ++y)
+      for (int x = 0; x < nxh; ++x) padded_.at(x, y, z) *= ph[z] * ph[y] * ph[x];
+}
+
+void Projector::project(const Eigen::Matrix3d& a, FourierImage& out) const {
+  const int n = box_, np = n_pad_, nxh_img = n / 2 + 1, nxh = np / 2 + 1;
+  const double pad = double(np) / n;
+  if (out.nx() != n || out.ny() != n) out = FourierImage(n, n, pixel_size_A_);
+  const double r2_max = (n / 2.0) * (n / 2.0);
+  const std::complex<float>* grid = padded_.data();
+  const auto cell = [&](int x, int y, int z) {
+    return grid[(std::size_t((z + np) % np) * np + std::size_t((y + np) % np)) * nxh + x];
+  };
+  for (int row = 0; row < n; ++row) {
+    const int ky = row < (n + 1) / 2 ? row : row - n;
+    for (int kx = 0; kx < nxh_img; ++kx) {
+      std::complex<float>& o = out.at(kx, row);
+      if (double(kx) * kx + double(ky) * ky > r2_max) {
+        o = 0.0f;
+        continue;
+      }
+      // F2D(k) = F3D(A^T k): the point pad * A^T k of the padded transform.
+      double x = pad * (a(0, 0) * kx + a(1, 0) * ky), y = pad * (a(0, 1) * kx + a(1, 1) * ky),
+             z = pad * (a(0, 2) * kx + a(1, 2) * ky);
+      bool conj = false;
+      if (x < 0) {
+        x = -x;
+        y = -y;
+        z = -z;
+        conj = true;
+      }
+      const int x0 = int(x), y0 = int(std::floor(y)), z0 = int(std::floor(z));
+      const float fx = float(x - x0), fy = float(y - y0), fz = float(z - z0);
+      std::complex<float> v = 0.0f;
+      for (int dz = 0; dz < 2; ++dz)
+        for (int dy = 0; dy < 2; ++dy)
+          for (int dx = 0; dx < 2; ++dx) {
+            if (x0 + dx >= nxh) continue;
+            const float w = (dx ? fx : 1 - fx) * (dy ? fy : 1 - fy) * (dz ? fz : 1 - fz);
+            v += w * cell(x0 + dx, y0 + dy, z0 + dz);
+          }
+      // The padded transform sums over np^3 voxels of which the map fills n^3; its slice at pad*k
+      // equals the slice of the unpadded transform at k.
+      o = conj ? std::conj(v) : v;
+    }
+  }
+}
+
+Image Projector::project_image(const Eigen::Matrix3d& a, double shift_x_A, double shift_y_A) const {
+  FourierImage f(box_, box_, pixel_size_A_);
+  project(a, f);
+  // Put the centre at pixel box/2 - shift/pixel: multiply by exp(-2 pi i k c / n).
+  const int n = box_;
+  const double cx = n / 2 - shift_x_A / pixel_size_A_, cy = n / 2 - shift_y_A / pixel_size_A_;
+  for (int row = 0; row < n; ++row) {
+    const int ky = f.frequency(row);
+    for (int kx = 0; kx < f.nx_half(); ++kx)
+      f.at(kx, row) *= std::polar(1.0f, float(-2.0 * std::numbers::pi * (kx * cx + ky * cy) / n));
+  }
+  return fft::inverse(f);
+}
+
+}  // namespace cspt
