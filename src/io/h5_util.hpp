@@ -65,6 +65,11 @@ Handle own(hid_t id, Handle::Closer closer, const std::string& field, const char
 /// Throws Failure(field, last_error_message(), expectation) when status < 0.
 void check(herr_t status, const std::string& field, const char* expectation);
 
+/// File-access properties for project files: the HDF5 1.8 object format (so readers as old as 1.8
+/// work and large attributes can use dense storage), a close that fails while objects are still
+/// open, and file locking that is skipped where the file system does not support it (Lustre, NFS).
+Handle file_access_properties(const std::string& field, const char* expectation);
+
 /// "parent/name", with "/" as the root.
 std::string child_path(const std::string& parent, const std::string& name);
 /// "object@attribute": the notation of NeXus for an attribute of an object.

@@ -29,10 +29,12 @@ std::string tilts_path(const Project& p, std::size_t series) {
   return "/tilt_series/" + p.tilt_series[series].name + "/tilts";
 }
 
-void check_series_names(const Project& p, const std::string& path) {
+}  // namespace
+
+void validate_series_names(const std::vector<std::string>& names, const std::string& path) {
   std::map<std::string, std::size_t> seen;
-  for (std::size_t i = 0; i < p.tilt_series.size(); ++i) {
-    const std::string& name = p.tilt_series[i].name;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string& name = names[i];
     const std::string field = indexed("/tilt_series@order", i);
     if (name.empty() || name == "." || name.find('/') != std::string::npos)
       throw IoError(path, field, "'" + name + "'", "a non-empty HDF5 group name without '/' and not '.'");
@@ -42,6 +44,8 @@ void check_series_names(const Project& p, const std::string& path) {
                                                        " has it too)");
   }
 }
+
+namespace {
 
 // Particles index the project's tilt series.
 void check_particles(const Project& p, const std::vector<ParticleRecord>& particles, const std::string& group,
@@ -97,7 +101,8 @@ bool all_digits(const std::string& s) {
 // A file or a group, opened for surgery; errors become IoError(path, ...).
 h5::Handle open_for_update(const std::string& path) {
   h5::silence_errors();
-  return h5::own(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose, "/", h5::kWriteExpectation);
+  const h5::Handle fapl = h5::file_access_properties("file", h5::kWriteExpectation);
+  return h5::own(H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.get()), H5Fclose, "file", h5::kWriteExpectation);
 }
 
 template <class Fn>
@@ -112,7 +117,9 @@ void with_io_error(const std::string& path, Fn&& fn) {
 }  // namespace
 
 void validate_project(const Project& p, const std::string& path) {
-  check_series_names(p, path);
+  std::vector<std::string> names;
+  for (const auto& s : p.tilt_series) names.push_back(s.name);
+  validate_series_names(names, path);
   check_particles(p, p.particles, "/particles", path);
   check_projections(p, p.projections, p.particles, "/projections", "/particles", path);
   if (p.truth) check_truth(p, *p.truth, path);

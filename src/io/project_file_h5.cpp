@@ -186,6 +186,16 @@ void check(herr_t status, const std::string& field, const char* expectation) {
   if (status < 0) throw Failure(field, last_error_message(), expectation);
 }
 
+Handle file_access_properties(const std::string& field, const char* expectation) {
+  Handle fapl = own(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, field, expectation);
+  check(H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_LATEST), field, expectation);
+  check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_SEMI), field, expectation);
+#if H5_VERSION_GE(1, 10, 7)
+  check(H5Pset_file_locking(fapl.get(), true, true), field, expectation);
+#endif
+  return fapl;
+}
+
 std::string child_path(const std::string& parent, const std::string& name) {
   return parent == "/" ? "/" + name : parent + "/" + name;
 }

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "cspt/project/project.hpp"
 
@@ -66,6 +67,10 @@ inline constexpr Column<ProjectionRecord> kProjectionColumns[] = {
     {.name = "defocus_angle_deg", .unit = "deg", .real = &ProjectionRecord::defocus_angle_deg},
     {.name = "score", .unit = "", .real = &ProjectionRecord::score},
 };
+
+/// Throws IoError(path, "/tilt_series@order[i]", ...) unless every name is a usable, unique HDF5
+/// group name (non-empty, no '/', not ".").
+void validate_series_names(const std::vector<std::string>& names, const std::string& path);
 
 /// Throws IoError(path, <HDF5 path of the field>, value, expectation) unless p can be stored and
 /// read back unambiguously: series names usable as unique HDF5 group names, particle and projection

@@ -1,0 +1,56 @@
+// Settings of `cspt simulate`: specimen, acquisition and the errors kept as truth. Every key is in
+// configs/simulate.yaml with its default and unit.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace cspt {
+
+struct SimulationConfig {
+  std::uint64_t seed = 1;
+  // Specimen.
+  std::string model = "builtin:gltph-d3";  ///< a PDB/mmCIF path, "builtin:gltph-d3" or "builtin:phantom"
+  std::string model_dir = "";              ///< where "builtin:gltph-d3" finds its trimer (default: data/models)
+  int particle_box_px = 128;               ///< box of the true map and of each particle's projection
+  double extra_b_factor_A2 = 20.0;         ///< added to every atom's B factor
+  double ice_thickness_A = 900.0;
+  int particles_per_series = 30;
+  int gold_per_series = 0;
+  double gold_diameter_A = 50.0;
+  double ice_background_rms_rad = 0.05;    ///< RMS phase of the amorphous-ice background
+  // Acquisition.
+  int n_tilt_series = 12;                  ///< one per beam-image-shift target of the hole pattern
+  int pattern_holes = 5;                   ///< pattern_holes x pattern_holes targets
+  double hole_spacing_um = 2.5;
+  std::string tilt_scheme = "bisect60";    ///< bisect60, bisect36 or hagen
+  double dose_per_tilt_e_per_A2 = 3.0;
+  bool radiation_damage = true;            ///< Grant-Grigorieff exposure filter on every image
+  double pixel_size_A = 1.5;
+  int image_nx_px = 1024, image_ny_px = 1024;
+  std::string camera = "K2 Summit, centred 1024 x 1024 readout";
+  double voltage_kV = 300.0, cs_mm = 2.7, amplitude_contrast = 0.07;
+  double target_defocus_A = 25000.0;       ///< positive underfocus
+  double defocus_spread_A = 5000.0;        ///< per-series target drawn uniformly within +-spread/2
+  double astigmatism_A = 400.0;            ///< per-series |dU - dV| drawn uniformly in [0, this]
+  double tilt_axis_deg = 85.0;             ///< nominal, CCW from image +y (IMOD)
+  // Errors: true values differ from what the microscope reports by these (standard deviations).
+  double tilt_offset_sd_deg = 0.3;         ///< per series
+  double tilt_jitter_sd_deg = 0.1;         ///< per tilt
+  double axis_error_sd_deg = 0.5;          ///< per series
+  double inplane_jitter_sd_deg = 0.1;      ///< per tilt
+  double shift_sd_A = 40.0;                ///< per tilt, tracking residual
+  double defocus_error_sd_A = 300.0;       ///< per tilt, focus residual
+  double defocus_handedness = 1.0;         ///< +1: higher = less underfocus (physics); -1 flips it
+  // Outputs.
+  bool write_particle_picks = true;        ///< put the true 3D positions into /particles (as picks)
+};
+
+/// Defaults, then the keys of `path` (top level or under `simulate:`). Unknown keys, wrong types
+/// and out-of-range values throw ConfigError naming the file, the key and its line.
+SimulationConfig load_simulation_config(const std::string& path);
+
+/// Check ranges; `where` names the source for messages.
+void validate(const SimulationConfig& c, const std::string& where);
+
+}  // namespace cspt
