@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -56,6 +57,9 @@ struct Node {
 inline const char* const kReadExpectation = "a readable, intact HDF5 project file";
 inline const char* const kWriteExpectation = "a writable location with enough free space";
 
+/// Serialises our HDF5 calls: the serial (Debian) build of the library is not thread-safe. Every
+/// entry point of the project-file API holds this lock and then calls silence_errors().
+std::unique_lock<std::mutex> lock_library();
 /// Turns off HDF5's printing of its error stack to stderr (the library never prints).
 void silence_errors();
 /// The innermost message on HDF5's error stack of this thread ("HDF5 error" if empty).

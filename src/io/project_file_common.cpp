@@ -107,6 +107,7 @@ h5::Handle open_for_update(const std::string& path) {
 
 template <class Fn>
 void with_io_error(const std::string& path, Fn&& fn) {
+  const auto lock = h5::lock_library();
   try {
     fn();
   } catch (const h5::Failure& f) {

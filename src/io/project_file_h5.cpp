@@ -1,4 +1,5 @@
 // The HDF5 C API helpers of h5_util.hpp: handles, error-stack messages, attributes and 1-D columns.
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -167,6 +168,11 @@ herr_t Handle::close() noexcept {
   const herr_t status = closer_(id_);
   id_ = -1;
   return status;
+}
+
+std::unique_lock<std::mutex> lock_library() {
+  static std::mutex mutex;
+  return std::unique_lock<std::mutex>(mutex);
 }
 
 void silence_errors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }

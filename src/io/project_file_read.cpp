@@ -159,6 +159,7 @@ Project read_contents(const Node& root, const std::string& path) {
 }  // namespace
 
 Project read_project(const std::string& path) {
+  const auto lock = h5::lock_library();
   h5::silence_errors();
   Project p;
   try {
@@ -172,6 +173,7 @@ Project read_project(const std::string& path) {
 }
 
 int project_schema_version(const std::string& path) {
+  const auto lock = h5::lock_library();
   h5::silence_errors();
   try {
     const h5::Handle file = open_existing(path);

@@ -130,6 +130,7 @@ void sync_folder(const std::string& path) {
 }  // namespace
 
 void write_project(const std::string& path, const Project& p) {
+  const auto lock = h5::lock_library();
   h5::silence_errors();
   project_detail::validate_project(p, path);
   project_detail::remove_stale_temporaries(path);

@@ -57,6 +57,7 @@ class LocalContext final : public Context {
   std::vector<float> gather_to_root_collective(std::span<const float> mine) override {
     return {mine.begin(), mine.end()};
   }
+  std::vector<std::string> gather_text_to_root_collective(const std::string& mine) override { return {mine}; }
   std::unique_ptr<DistributedInverseFft> make_inverse_fft_collective(int n, int threads) override {
     return std::make_unique<LocalInverseFft>(n, threads);
   }

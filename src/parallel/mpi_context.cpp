@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
 #include "cspt/fft/plan.hpp"
 #include "cspt/parallel/context.hpp"
@@ -174,6 +176,21 @@ class MpiContext final : public Context {
         const int c = int(std::min(kMaxChunk, mine.size() - i));
         MPI_CHECK(MPI_Send, mine.data() + i, c, MPI_FLOAT, 0, 7, comm_);
       }
+    }
+    return out;
+  }
+
+  std::vector<std::string> gather_text_to_root_collective(const std::string& mine) override {
+    std::vector<float> packed((mine.size() + 3) / 4 + 1, 0.0f);
+    reinterpret_cast<std::uint32_t&>(packed[0]) = std::uint32_t(mine.size());
+    std::memcpy(packed.data() + 1, mine.data(), mine.size());
+    // Lengths travel in the first word of each part; the float gather moves the bytes untouched.
+    const auto all = gather_to_root_collective(packed);
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < all.size();) {
+      const std::uint32_t n = reinterpret_cast<const std::uint32_t&>(all[i]);
+      out.emplace_back(reinterpret_cast<const char*>(all.data() + i + 1), n);
+      i += (n + 3) / 4 + 1;
     }
     return out;
   }

@@ -65,6 +65,19 @@ void require(bool ok, const std::string& where, const std::string& key, double v
 
 }  // namespace
 
+bool is_simulation_setting(const std::string& key) { return setters().count(key) > 0; }
+
+void apply_simulation_setting(SimulationConfig& c, const std::string& key, const std::string& value,
+                              const std::string& where) {
+  const auto it = setters().find(key);
+  if (it == setters().end()) throw ConfigError(where, key, value, "a known key of 'simulate' (see configs/simulate.yaml)");
+  try {
+    it->second(c, YAML::Load(value));
+  } catch (const YAML::Exception&) {
+    throw ConfigError(where, key, value, "a value of the right type (see configs/simulate.yaml)");
+  }
+}
+
 void validate(const SimulationConfig& c, const std::string& w) {
   require(c.particle_box_px >= 16 && c.particle_box_px % 2 == 0, w, "particle_box_px", c.particle_box_px,
           "an even number >= 16");

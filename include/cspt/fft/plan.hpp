@@ -1,6 +1,7 @@
 // FFTW plans: created under one planner lock, reused, executed with the new-array interface.
 #pragma once
 
+#include <algorithm>
 #include <complex>
 #include <cstddef>
 #include <memory>
@@ -26,8 +27,14 @@ class AlignedBuffer {
     std::swap(p_, o.p_);
     return *this;
   }
-  AlignedBuffer(const AlignedBuffer&) = delete;
-  AlignedBuffer& operator=(const AlignedBuffer&) = delete;
+  /// Copies are deep (value semantics for the types built on it).
+  AlignedBuffer(const AlignedBuffer& o) : n_(o.n_), p_(o.n_ ? allocate(o.n_) : nullptr) {
+    if (n_) std::copy(o.p_, o.p_ + n_, p_);
+  }
+  AlignedBuffer& operator=(const AlignedBuffer& o) {
+    if (this != &o) *this = AlignedBuffer(o);
+    return *this;
+  }
   ~AlignedBuffer() { free_buffer(p_); }
   T* data() { return p_; }
   const T* data() const { return p_; }

@@ -7,6 +7,9 @@
 
 namespace cspt::io {
 
+// All three are safe to call from several threads (calls into HDF5 are serialised) and turn off
+// HDF5's own error printing.
+
 /// Writes p to path as a whole file, atomically: a temporary "<path>.tmp-<pid>" in the same folder
 /// is written, flushed, fsync'ed and renamed over path, so path always holds either the old or the
 /// new project. Leftover temporaries of dead writers of the same path are removed first.

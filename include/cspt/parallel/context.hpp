@@ -66,6 +66,8 @@ class Context {
                                           const SlabLayout& layout, float* my_slabs) = 0;
   /// Concatenate each rank's part (in rank order) on the root; other ranks get an empty vector.
   virtual std::vector<float> gather_to_root_collective(std::span<const float> mine) = 0;
+  /// Each rank's text, in rank order, on the root; other ranks get an empty vector.
+  virtual std::vector<std::string> gather_text_to_root_collective(const std::string& mine) = 0;
   /// Make a distributed inverse FFT of an n^3 grid using `threads` threads per rank.
   virtual std::unique_ptr<DistributedInverseFft> make_inverse_fft_collective(int n, int threads) = 0;
 };

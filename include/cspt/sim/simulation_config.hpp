@@ -50,6 +50,14 @@ struct SimulationConfig {
 /// and out-of-range values throw ConfigError naming the file, the key and its line.
 SimulationConfig load_simulation_config(const std::string& path);
 
+/// Set one key from text (as a flag gives it); ConfigError naming `where` and the key on an unknown
+/// key or a value of the wrong type.
+void apply_simulation_setting(SimulationConfig& c, const std::string& key, const std::string& value,
+                              const std::string& where);
+
+/// True if `key` is a simulation setting.
+bool is_simulation_setting(const std::string& key);
+
 /// Check ranges; `where` names the source for messages.
 void validate(const SimulationConfig& c, const std::string& where);
 

@@ -36,6 +36,7 @@ std::string OutputDir::staged(const std::string& name) {
 void OutputDir::commit() {
   for (const auto& name : names_) {
     std::error_code ec;
+    if (fs::is_directory(dir_ / name)) fs::remove_all(dir_ / name, ec);  // a folder is replaced whole
     fs::rename(staging_ / name, dir_ / name, ec);
     if (ec) throw IoError((dir_ / name).string(), "output file", "", "a path that can be written (" + ec.message() + ")");
   }

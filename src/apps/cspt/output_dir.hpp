@@ -16,7 +16,9 @@ class OutputDir {
   OutputDir(const OutputDir&) = delete;
   OutputDir& operator=(const OutputDir&) = delete;
 
-  /// Where to write file `name` before commit.
+  /// The staging folder (every rank of an MPI job may write into it).
+  std::string staging() const { return staging_.string(); }
+  /// Where to write file or folder `name` before commit.
   std::string staged(const std::string& name);
   /// Move every staged file into place (each rename is atomic).
   void commit();

@@ -1,0 +1,26 @@
+// Particle projections cut from raw tilt images: one box per particle and tilt, at the position
+// the tilt geometry predicts, with the sub-pixel remainder kept as the projection's shift.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cspt/core/image.hpp"
+#include "cspt/project/project.hpp"
+#include "cspt/recon/particle_set.hpp"
+
+namespace cspt {
+
+/// Which geometry to cut with: the project's own (refined) records, or the simulation's truth.
+enum class GeometrySource { project, truth };
+
+/// Cut every projection of every particle of `project` (files resolved relative to `project_dir`)
+/// into boxes of `box_px`, normalised to contrast (image / its mean - 1), and write them as one
+/// MRC stack at `stack_path`. Returns the particle set (our CTF sign: raw images, protein dark),
+/// with per-projection orientation = particle orientation composed with the tilt geometry, and
+/// per-projection defocus from the projection records. Boxes reaching outside the image are
+/// padded with zero contrast.
+ParticleSet extract_particles(const Project& project, const std::string& project_dir, int box_px,
+                              const std::string& stack_path, GeometrySource geometry = GeometrySource::project);
+
+}  // namespace cspt

@@ -1,0 +1,94 @@
+// Extraction of particle projections from raw tilt series.
+#include "cspt/recon/extract.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <numeric>
+
+#include "cspt/core/euler.hpp"
+#include "cspt/core/tilt_geometry.hpp"
+#include "cspt/io/mrc.hpp"
+#include "cspt/util/error.hpp"
+
+namespace cspt {
+
+ParticleSet extract_particles(const Project& project, const std::string& project_dir, int box,
+                              const std::string& stack_path, GeometrySource geometry) {
+  const bool use_truth = geometry == GeometrySource::truth;
+  if (use_truth && !project.truth) throw IoError(project_dir, "/truth", "missing", "a simulated project");
+  const auto& particles = use_truth ? project.truth->particles : project.particles;
+  const auto& projections = use_truth ? project.truth->projections : project.projections;
+  const double px = project.optics.pixel_size_A;
+
+  ParticleSet set;
+  set.source = project_dir;
+  set.stack_paths = {stack_path};
+  set.box_px = box;
+  set.pixel_size_A = px;
+  set.n_particles = int(particles.size());
+  set.relion_ctf_sign = false;
+
+  // Projections grouped by tilt series so each raw stack is opened once.
+  std::vector<std::vector<std::size_t>> by_series(project.tilt_series.size());
+  for (std::size_t i = 0; i < projections.size(); ++i)
+    by_series.at(std::size_t(particles.at(std::size_t(projections[i].particle)).tilt_series)).push_back(i);
+
+  io::MrcStackWriter writer(stack_path, box, box, px);
+  int section = 0;
+  for (std::size_t s = 0; s < project.tilt_series.size(); ++s) {
+    if (by_series[s].empty()) continue;
+    const auto& ts = project.tilt_series[s];
+    const auto& tilts = use_truth ? project.truth->tilts.at(s) : ts.tilts;
+    io::MrcReader raw((std::filesystem::path(project_dir) / ts.stack_path).string());
+    const int nx = raw.header().nx, ny = raw.header().ny;
+    std::vector<Image> images(tilts.size());
+    std::vector<double> means(tilts.size(), 0.0);
+    for (std::size_t i : by_series[s]) {
+      const auto& pr = projections[i];
+      const auto& t = tilts.at(std::size_t(pr.tilt));
+      if (images[std::size_t(pr.tilt)].size() == 0) {
+        images[std::size_t(pr.tilt)] = raw.read_section(t.section);
+        const auto& v = images[std::size_t(pr.tilt)].values();
+        means[std::size_t(pr.tilt)] = std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
+      }
+      const Image& im = images[std::size_t(pr.tilt)];
+      const double mean = means[std::size_t(pr.tilt)];
+      const auto& p = particles[std::size_t(pr.particle)];
+      const TiltImageGeometry g{t.refined_tilt_deg, t.tilt_axis_deg, t.shift_x_A, t.shift_y_A};
+      const Eigen::Vector3d r(p.x_A, p.y_A, p.z_A);
+      const Eigen::Vector2d u = project_point_A(g, r) / px + Eigen::Vector2d(nx / 2, ny / 2);
+      const int ix = int(std::lround(u.x())), iy = int(std::lround(u.y()));
+      Image cut(box, box, px);
+      for (int y = 0; y < box; ++y)
+        for (int x = 0; x < box; ++x) {
+          const int xx = ix - box / 2 + x, yy = iy - box / 2 + y;
+          cut.at(x, y) = (xx >= 0 && yy >= 0 && xx < nx && yy < ny && mean > 0) ? float(im.at(xx, yy) / mean - 1.0) : 0.0f;
+        }
+      writer.append(cut);
+      Projection proj;
+      proj.image = {0, section++};
+      const Eigen::Matrix3d a = projection_matrix(g, matrix_from_euler_zyz({p.rot_deg, p.tilt_deg, p.psi_deg}));
+      const auto e = euler_zyz_from_matrix(a);
+      proj.rot_deg = e.rot_deg;
+      proj.tilt_deg = e.tilt_deg;
+      proj.psi_deg = e.psi_deg;
+      // The particle sits at (u - i) pixels from the box centre; RELION's origin is minus that.
+      proj.shift_x_A = -(u.x() - ix) * px;
+      proj.shift_y_A = -(u.y() - iy) * px;
+      proj.ctf.voltage_kV = project.optics.voltage_kV;
+      proj.ctf.cs_mm = project.optics.cs_mm;
+      proj.ctf.amplitude_contrast = project.optics.amplitude_contrast;
+      proj.ctf.defocus_u_A = pr.defocus_u_A;
+      proj.ctf.defocus_v_A = pr.defocus_v_A;
+      proj.ctf.defocus_angle_deg = pr.defocus_angle_deg;
+      proj.particle = pr.particle;
+      proj.half = p.half;
+      set.projections.push_back(proj);
+    }
+  }
+  if (section == 0) throw IoError(project_dir, "projections", "0", "at least one projection to extract");
+  writer.close();
+  return set;
+}
+
+}  // namespace cspt
