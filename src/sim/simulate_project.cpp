@@ -99,7 +99,7 @@ AtomicModel simulation_model(const SimulationConfig& cfg) {
     return d3_from_c3_trimer(read_atomic_model(dir + "/2nwl_gltph_c3_opm.pdb"));
   }
   if (cfg.model == "builtin:phantom") return pseudo_atomic_phantom(600, 45.0, unsigned(cfg.seed), point_group("D3").operators);
-  if (!fs::exists(cfg.model)) throw ConfigError("simulate", "model", cfg.model, "an existing PDB/mmCIF file, builtin:gltph-d3 or builtin:phantom");
+  if (!fs::exists(cfg.model)) throw ConfigError(cfg.source, "model", cfg.model, "an existing PDB/mmCIF file, builtin:gltph-d3 or builtin:phantom");
   return read_atomic_model(cfg.model);
 }
 
@@ -113,7 +113,7 @@ SimulationResult simulate_project_collective(parallel::Context& ctx, const Simul
   result.mass_kDa = model.mass_kDa();
   result.model_source = model.source;
   if (2 * radius > cfg.particle_box_px * cfg.pixel_size_A * 0.95) {
-    throw ConfigError("simulate", "particle_box_px", std::to_string(cfg.particle_box_px),
+    throw ConfigError(cfg.source, "particle_box_px", std::to_string(cfg.particle_box_px),
                       "a box wider than the particle (" + std::to_string(int(std::lround(2 * radius))) + " A = " +
                           std::to_string(int(std::ceil(2 * radius / cfg.pixel_size_A / 0.95))) + " px)");
   }

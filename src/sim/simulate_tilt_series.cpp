@@ -38,21 +38,95 @@ int fft_friendly(int n) {
 
 std::uint64_t mix(std::uint64_t a, std::uint64_t b) { return a * 0x9E3779B97F4A7C15ull ^ (b + 0x7F4A7C159E3779B9ull + (a << 6) + (a >> 2)); }
 
-/// Multiply a transform (n x n, FFTW layout) by a CTF, the exposure filter and a scale.
+/// The exposure filter as a function of radius in transform pixels, tabulated every quarter pixel
+/// (it is smooth, and evaluating it per pixel would dominate the simulation).
+std::vector<float> attenuation_table(int n, double px, double prior, double dose, double voltage_kV) {
+  const int steps = int(std::ceil(n * 0.75 * 4)) + 2;
+  std::vector<float> t(static_cast<std::size_t>(steps));
+  for (int i = 0; i < steps; ++i) t[i] = float(exposure_attenuation(i / 4.0 / (n * px), prior, dose, voltage_kV));
+  return t;
+}
+
+/// Multiply a transform (n x n, FFTW layout) by a CTF, the exposure filter (if `damage`) and a scale.
 void apply_ctf(FourierImage& f, const CtfParams& ctf, double px, double prior, double dose, double voltage_kV,
                bool damage, double scale) {
   const int n = f.nx();
   std::vector<float> c(std::size_t(n) * f.nx_half());
   CtfEvaluator(ctf).evaluate_half_plane(n, px, c.data());
+  const std::vector<float> q = damage ? attenuation_table(n, px, prior, dose, voltage_kV) : std::vector<float>{};
   for (int row = 0; row < n; ++row) {
     const int ky = f.frequency(row);
     for (int kx = 0; kx < f.nx_half(); ++kx) {
-      double w = scale * c[std::size_t(row) * f.nx_half() + kx];
-      if (damage) w *= exposure_attenuation(std::hypot(kx, ky) / (n * px), prior, dose, voltage_kV);
-      f.at(kx, row) *= float(w);
+      float w = float(scale) * c[std::size_t(row) * f.nx_half() + kx];
+      if (damage) {
+        const float r = 4.0f * std::sqrt(float(kx * kx + ky * ky));
+        const auto i = std::size_t(r);
+        const float t = r - float(i);
+        w *= (1 - t) * q[std::min(i, q.size() - 2)] + t * q[std::min(i + 1, q.size() - 1)];
+      }
+      f.at(kx, row) *= w;
     }
   }
 }
+
+/// Multiply a transform by exp(-2 pi i (kx dx + ky dy) / n): moves the image by (dx, dy) pixels.
+void shift_transform(FourierImage& f, double dx, double dy) {
+  const int n = f.nx();
+  std::vector<std::complex<float>> ex(static_cast<std::size_t>(f.nx_half())), ey(static_cast<std::size_t>(n));
+  for (int kx = 0; kx < f.nx_half(); ++kx) ex[kx] = std::polar(1.0f, float(-2 * std::numbers::pi * kx * dx / n));
+  for (int row = 0; row < n; ++row) ey[row] = std::polar(1.0f, float(-2 * std::numbers::pi * f.frequency(row) * dy / n));
+  for (int row = 0; row < n; ++row)
+    for (int kx = 0; kx < f.nx_half(); ++kx) f.at(kx, row) *= ex[kx] * ey[row];
+}
+
+/// A small, fast generator (xoshiro256**) for the per-pixel shot noise; seeded by splitmix64.
+class FastRandom {
+ public:
+  explicit FastRandom(std::uint64_t seed) {
+    for (auto& w : s_) {
+      seed += 0x9E3779B97F4A7C15ull;
+      std::uint64_t z = seed;
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+      w = z ^ (z >> 31);
+    }
+  }
+  double uniform() { return double(next() >> 11) * 0x1.0p-53; }
+  /// Standard normal (Box-Muller, one of the pair).
+  double normal() {
+    const double u1 = std::max(uniform(), 1e-300), u2 = uniform();
+    return std::sqrt(-2 * std::log(u1)) * std::cos(2 * std::numbers::pi * u2);
+  }
+  /// Poisson by multiplying uniforms (Knuth) below 30; normal approximation above.
+  double poisson(double mean) {
+    if (mean > 30) {
+      const double u1 = std::max(uniform(), 1e-300), u2 = uniform();
+      return std::max(0.0, mean + std::sqrt(mean) * std::sqrt(-2 * std::log(u1)) * std::cos(2 * std::numbers::pi * u2));
+    }
+    const double limit = std::exp(-mean);
+    double p = uniform();
+    int k = 0;
+    while (p > limit) {
+      p *= uniform();
+      ++k;
+    }
+    return k;
+  }
+
+ private:
+  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  std::uint64_t next() {
+    const std::uint64_t r = rotl(s_[1] * 5, 7) * 9, t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return r;
+  }
+  std::uint64_t s_[4];
+};
 
 Eigen::Matrix3d random_rotation(std::mt19937_64& rng) {
   std::normal_distribution<double> g;
@@ -132,6 +206,20 @@ SimulatedTiltSeries simulate_tilt_series(const SimulationConfig& cfg, const Proj
   const int cb_use = std::max(cb, b);
   const double t0 = 86400.0 * 2000 + 600.0 * index;  // session start, seconds since 2020-01-01
 
+  // The amorphous-ice texture: white noise shaped by exp(-B s^2 / 4), B = 40 A^2 (little power
+  // beyond ~4 A), scaled to the configured RMS phase.
+  std::vector<float> ice_envelope(std::size_t(ny) * (nx / 2 + 1));
+  double ice_power = 0;
+  for (int row = 0; row < ny; ++row) {
+    const int ky = row <= ny / 2 ? row : row - ny;
+    for (int kx = 0; kx <= nx / 2; ++kx) {
+      const double s2 = (double(kx) * kx / (double(nx) * nx) + double(ky) * ky / (double(ny) * ny)) / (px * px);
+      const double e = std::exp(-40.0 * s2 / 4);
+      ice_envelope[std::size_t(row) * (nx / 2 + 1) + kx] = float(e);
+      ice_power += e * e * (kx == 0 ? 1 : 2);
+    }
+  }
+
   for (std::size_t order = 0; order < plan.nominal_deg.size(); ++order) {
     const double nominal = plan.nominal_deg[order];
     TiltRecord nom;
@@ -191,10 +279,7 @@ SimulatedTiltSeries simulate_tilt_series(const SimulationConfig& cfg, const Proj
       // Sub-pixel position: the particle centre sits at u (pixels) in the raw image.
       const Eigen::Vector2d u = project_point_A(g, placed[i]) / px + Eigen::Vector2d(nx / 2, ny / 2);
       const int ix = int(std::lround(u.x())), iy = int(std::lround(u.y()));
-      const double dx = u.x() - ix, dy = u.y() - iy;
-      for (int row = 0; row < cb_use; ++row)
-        for (int kx = 0; kx < f.nx_half(); ++kx)
-          f.at(kx, row) *= std::polar(1.0f, float(-2 * std::numbers::pi * (kx * dx + f.frequency(row) * dy) / cb_use));
+      shift_transform(f, u.x() - ix, u.y() - iy);
       const Image c = fft::inverse(f);
       for (int y = 0; y < cb_use; ++y) {
         const int yy = iy - cb_use / 2 + y;
@@ -211,23 +296,13 @@ SimulatedTiltSeries simulate_tilt_series(const SimulationConfig& cfg, const Proj
 
     // Background: amorphous ice (smooth random phase, thicker at high tilt) and gold beads, with
     // the specimen mid-plane's defocus gradient: CTFs at a few heights, blended per pixel.
-    std::mt19937_64 bg_rng(mix(mix(cfg.seed, std::uint64_t(index) + 1), order + 1000));
-    std::normal_distribution<float> white(0.0f, 1.0f);
+    FastRandom bg_rng(mix(mix(cfg.seed, std::uint64_t(index) + 1), order + 1000));
     Image phase(nx, ny, px);
     const double ice_rms = cfg.ice_background_rms_rad / std::sqrt(std::max(0.2, std::cos(g.tilt_deg * kDeg)));
-    for (float& v : phase.values()) v = white(bg_rng);
+    for (float& v : phase.values()) v = float(bg_rng.normal());
     FourierImage ice = fft::forward(phase);
-    const double b_ice = 40.0;  // A^2: the ice texture has little power beyond ~4 A
-    double power = 0;
-    for (int row = 0; row < ny; ++row)
-      for (int kx = 0; kx < ice.nx_half(); ++kx) {
-        const double s2 = (double(kx) * kx / (double(nx) * nx) + double(ice.frequency(row)) * ice.frequency(row) / (double(ny) * ny)) / (px * px);
-        const double e = std::exp(-b_ice * s2 / 4);
-        ice.at(kx, row) *= float(e);
-        power += e * e * (kx == 0 ? 1 : 2);
-      }
-    const float ice_scale = float(ice_rms / std::sqrt(power / (double(nx) * ny)));
-    for (std::size_t k = 0; k < ice.size(); ++k) ice.data()[k] *= ice_scale;
+    const float ice_scale = float(ice_rms / std::sqrt(ice_power / (double(nx) * ny)));
+    for (std::size_t k = 0; k < ice.size(); ++k) ice.data()[k] *= ice_envelope[k] * ice_scale;
     if (!gold.empty()) {
       Image gp(nx, ny, px);
       const double rg = cfg.gold_diameter_A / 2, gold_potential_V = 30.0;
@@ -268,21 +343,20 @@ SimulatedTiltSeries simulate_tilt_series(const SimulationConfig& cfg, const Proj
       apply_ctf(f, c, px, prior, dose, cfg.voltage_kV, cfg.radiation_damage, 2.0);
       layer[std::size_t(k)] = fft::inverse(f);
     }
-    std::mt19937_64 noise_rng(mix(mix(cfg.seed, std::uint64_t(index) + 1), order + 5000));
+    FastRandom noise_rng(mix(mix(cfg.seed, std::uint64_t(index) + 1), order + 5000));
     const double counts_per_pixel = dose * px * px;
     Image counts(nx, ny, px);
+    // mid_height is linear in (x, y): step it instead of recomputing it.
+    const double h00 = mid_height(0, 0), hx = mid_height(1, 0) - h00, hy = mid_height(0, 1) - h00;
+    const double to_level = (h_hi > h_lo) ? (levels - 1) / (h_hi - h_lo) : 0.0;
     for (int y = 0; y < ny; ++y)
       for (int x = 0; x < nx; ++x) {
-        const double t = (h_hi > h_lo) ? (mid_height(x, y) - h_lo) / (h_hi - h_lo) * (levels - 1) : 0.0;
+        const double t = (h00 + x * hx + y * hy - h_lo) * to_level;
         const int k0 = std::clamp(int(t), 0, levels - 2);
         const double w = std::clamp(t - k0, 0.0, 1.0);
         const double bg = (1 - w) * layer[std::size_t(k0)].at(x, y) + w * layer[std::size_t(k0) + 1].at(x, y);
         const double mean = std::max(0.0, counts_per_pixel * (1.0 + contrast.at(x, y) + bg));
-        // Poisson counts; the normal approximation is exact enough above 30 counts.
-        double v;
-        if (mean > 30) v = std::max(0.0, mean + std::sqrt(mean) * gauss(noise_rng));
-        else v = double(std::poisson_distribution<int>(mean)(noise_rng));
-        counts.at(x, y) = float(v);
+        counts.at(x, y) = float(noise_rng.poisson(mean));
       }
     sink(counts);
   }

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 
+#include "cspt/core/tilt_scheme.hpp"
 #include "cspt/util/error.hpp"
 
 namespace cspt {
@@ -95,6 +96,11 @@ void validate(const SimulationConfig& c, const std::string& w) {
   require(c.target_defocus_A > 0, w, "target_defocus_A", c.target_defocus_A, "> 0 A (underfocus)");
   require(c.astigmatism_A >= 0, w, "astigmatism_A", c.astigmatism_A, ">= 0 A");
   require(std::abs(c.defocus_handedness) == 1.0, w, "defocus_handedness", c.defocus_handedness, "+1 or -1");
+  try {
+    tilt_scheme_preset(c.tilt_scheme);
+  } catch (const Error&) {
+    throw ConfigError(w, "tilt_scheme", c.tilt_scheme, "one of bisect60, bisect36, hagen");
+  }
   for (double sd : {c.tilt_offset_sd_deg, c.tilt_jitter_sd_deg, c.axis_error_sd_deg, c.inplane_jitter_sd_deg,
                     c.shift_sd_A, c.defocus_error_sd_A, c.defocus_spread_A, c.ice_background_rms_rad})
     require(sd >= 0, w, "error standard deviations", sd, ">= 0");
@@ -110,6 +116,7 @@ SimulationConfig load_simulation_config(const std::string& path) {
     throw ConfigError(path + ":" + std::to_string(e.mark.line + 1), "YAML", "", e.msg);
   }
   SimulationConfig c;
+  c.source = path;
   if (!root || root.IsNull()) return c;
   if (!root.IsMap()) throw ConfigError(path, "config", "", "a YAML mapping of keys to values");
   const YAML::Node section = root["simulate"] && root["simulate"].IsMap() ? root["simulate"] : root;

@@ -15,12 +15,12 @@ struct SimulationConfig {
   int particle_box_px = 128;               ///< box of the true map and of each particle's projection
   double extra_b_factor_A2 = 20.0;         ///< added to every atom's B factor
   double ice_thickness_A = 900.0;
-  int particles_per_series = 30;
+  int particles_per_series = 25;
   int gold_per_series = 0;
   double gold_diameter_A = 50.0;
   double ice_background_rms_rad = 0.05;    ///< RMS phase of the amorphous-ice background
   // Acquisition.
-  int n_tilt_series = 12;                  ///< one per beam-image-shift target of the hole pattern
+  int n_tilt_series = 8;                   ///< one per beam-image-shift target of the hole pattern
   int pattern_holes = 5;                   ///< pattern_holes x pattern_holes targets
   double hole_spacing_um = 2.5;
   std::string tilt_scheme = "bisect60";    ///< bisect60, bisect36 or hagen
@@ -44,6 +44,8 @@ struct SimulationConfig {
   double defocus_handedness = 1.0;         ///< +1: higher = less underfocus (physics); -1 flips it
   // Outputs.
   bool write_particle_picks = true;        ///< put the true 3D positions into /particles (as picks)
+  /// Where the settings came from (a config file or "command line"), for messages.
+  std::string source = "command line";
 };
 
 /// Defaults, then the keys of `path` (top level or under `simulate:`). Unknown keys, wrong types
