@@ -13,7 +13,7 @@
 namespace cspt {
 
 ParticleSet extract_particles(const Project& project, const std::string& project_dir, int box,
-                              const std::string& stack_path, GeometrySource geometry) {
+                              const std::string& stack_path, GeometrySource geometry, bool relion_contrast) {
   const bool use_truth = geometry == GeometrySource::truth;
   if (use_truth && !project.truth) throw IoError(project_dir, "/truth", "missing", "a simulated project");
   const auto& particles = use_truth ? project.truth->particles : project.particles;
@@ -26,7 +26,8 @@ ParticleSet extract_particles(const Project& project, const std::string& project
   set.box_px = box;
   set.pixel_size_A = px;
   set.n_particles = int(particles.size());
-  set.relion_ctf_sign = false;
+  set.relion_ctf_sign = relion_contrast;
+  const float contrast_sign = relion_contrast ? -1.0f : 1.0f;
 
   // Projections grouped by tilt series so each raw stack is opened once.
   std::vector<std::vector<std::size_t>> by_series(project.tilt_series.size());
@@ -62,7 +63,7 @@ ParticleSet extract_particles(const Project& project, const std::string& project
       for (int y = 0; y < box; ++y)
         for (int x = 0; x < box; ++x) {
           const int xx = ix - box / 2 + x, yy = iy - box / 2 + y;
-          cut.at(x, y) = (xx >= 0 && yy >= 0 && xx < nx && yy < ny && mean > 0) ? float(im.at(xx, yy) / mean - 1.0) : 0.0f;
+          cut.at(x, y) = (xx >= 0 && yy >= 0 && xx < nx && yy < ny && mean > 0) ? contrast_sign * float(im.at(xx, yy) / mean - 1.0) : 0.0f;
         }
       writer.append(cut);
       Projection proj;

@@ -20,7 +20,10 @@ enum class GeometrySource { project, truth };
 /// with per-projection orientation = particle orientation composed with the tilt geometry, and
 /// per-projection defocus from the projection records. Boxes reaching outside the image are
 /// padded with zero contrast.
+/// With `relion_contrast`, the boxes are written with inverted contrast (protein white) and the
+/// set carries RELION's CTF sign, ready for a RELION STAR file.
 ParticleSet extract_particles(const Project& project, const std::string& project_dir, int box_px,
-                              const std::string& stack_path, GeometrySource geometry = GeometrySource::project);
+                              const std::string& stack_path, GeometrySource geometry = GeometrySource::project,
+                              bool relion_contrast = false);
 
 }  // namespace cspt

@@ -16,6 +16,7 @@ constexpr const char* kUsage =
     "usage: cspt SUBCOMMAND [options]   (or: mpirun -n N cspt SUBCOMMAND ...)\n"
     "subcommands:\n"
     "  simulate      a synthetic BISECT dataset with full ground truth\n"
+    "  extract       particle projections cut from the raw tilt series (RELION STAR + stack)\n"
     "  reconstruct   half-maps, map, FSC and resolution from particle projections\n"
     "  --version     print the version\n"
     "Run 'cspt SUBCOMMAND --help' for a subcommand's options.\n";
@@ -33,8 +34,8 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
-  if (command != "reconstruct" && command != "simulate") {
-    std::fprintf(stderr, "cspt: subcommand = %s: expected one of: simulate, reconstruct\n", command.c_str());
+  if (command != "reconstruct" && command != "simulate" && command != "extract") {
+    std::fprintf(stderr, "cspt: subcommand = %s: expected one of: simulate, extract, reconstruct\n", command.c_str());
     return 2;
   }
 
@@ -50,7 +51,9 @@ int main(int argc, char** argv) {
   }
   const std::string prefix = ctx->size() > 1 ? "cspt " + command + " [" + ctx->label() + "]: " : "cspt " + command + ": ";
   try {
-    return command == "simulate" ? cspt::app::run_simulate(*ctx, args) : cspt::app::run_reconstruct(*ctx, args);
+    if (command == "simulate") return cspt::app::run_simulate(*ctx, args);
+    if (command == "extract") return cspt::app::run_extract(*ctx, args);
+    return cspt::app::run_reconstruct(*ctx, args);
   } catch (const cspt::PeerFailure&) {
     return 2;
   } catch (const cspt::RankError& e) {

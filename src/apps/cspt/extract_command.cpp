@@ -1,0 +1,76 @@
+// cspt extract: particle projections cut from the raw tilt series of a project, written as a RELION
+// 3.1 particle STAR file and stack (RELION's contrast and CTF sign, applied only here at export).
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "apps/cspt/commands.hpp"
+#include "apps/cspt/output_dir.hpp"
+#include "cspt/io/project_file.hpp"
+#include "cspt/io/relion_particles.hpp"
+#include "cspt/recon/extract.hpp"
+#include "cspt/util/error.hpp"
+
+namespace cspt::app {
+
+int run_extract(parallel::Context& ctx, std::vector<std::string> raw_args) {
+  const auto start = std::chrono::steady_clock::now();
+  std::string project_path, out_dir, geometry = "project";
+  int box = 0;
+  CLI::App cli{"Cut particle projections from the raw tilt series.", "cspt extract"};
+  cli.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  cli.add_option("-p,--project", project_path, "project file (project.h5)")->required();
+  cli.add_option("-o,--out", out_dir, "output folder for particles.star and particles.mrcs")->required();
+  cli.add_option("--box", box, "box size in pixels")->required();
+  cli.add_option("--geometry", geometry, "project (the project's tilt geometry and defocus) or truth (a simulation's)");
+  auto args = expand_config(raw_args, "extract", {"project", "out", "box", "geometry"}, {});
+  std::reverse(args.begin(), args.end());
+  try {
+    cli.parse(args);
+  } catch (const CLI::CallForHelp&) {
+    if (ctx.is_root()) std::fputs(cli.help().c_str(), stdout);
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    throw ConfigError("command line", e.get_name(), "", e.what());
+  }
+  if (box < 16 || box % 2) throw ConfigError("command line", "--box", std::to_string(box), "an even number >= 16");
+  if (geometry != "project" && geometry != "truth")
+    throw ConfigError("command line", "--geometry", geometry, "project or truth");
+  if (!ctx.is_root()) return 0;  // extraction is I/O-bound; one rank does it
+
+  const Project p = io::read_project(project_path);
+  const std::string project_dir = std::filesystem::path(project_path).parent_path().string();
+  if (geometry == "project" && p.projections.empty())
+    throw IoError(project_path, "/projections", "0 rows", "per-projection CTF (run cspt ctf first), or --geometry truth");
+  OutputDir out(out_dir);
+  const std::string stack = out.staged("particles.mrcs");
+  ParticleSet set = extract_particles(p, project_dir.empty() ? "." : project_dir, box, stack,
+                                      geometry == "truth" ? GeometrySource::truth : GeometrySource::project, true);
+  set.stack_paths = {"particles.mrcs"};  // the STAR names the stack beside it
+  set.source = project_path;
+  io::write_relion_particles(out.staged("particles.star"), set);
+  const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  nlohmann::ordered_json j;
+  j["command"] = "extract";
+  j["project"] = project_path;
+  j["geometry"] = geometry;
+  j["box"] = box;
+  j["pixel_size_A"] = set.pixel_size_A;
+  j["n_particles"] = set.n_particles;
+  j["n_projections"] = set.projections.size();
+  j["wall_s"] = wall_s;
+  {
+    std::ofstream js(out.staged("summary.json"));
+    js << j.dump(2) << "\n";
+  }
+  out.commit();
+  std::printf("cspt extract: %zu projections of %d particles (box %d) in %s/particles.star (%.1f s)\n",
+              set.projections.size(), set.n_particles, box, out_dir.c_str(), wall_s);
+  return 0;
+}
+
+}  // namespace cspt::app
