@@ -176,8 +176,8 @@ struct MrcStackWriter::Impl {
 MrcStackWriter::MrcStackWriter(const std::string& path, int nx, int ny, double pixel_size_A) {
   if (nx <= 0 || ny <= 0) throw IoError(path, "image size", size_text(nx, ny), "positive nx and ny");
   impl_ = std::make_unique<Impl>(path, nx, ny, pixel_size_A);
-  const std::array<unsigned char, mrc_detail::kHeaderBytes> placeholder{};  // rewritten by close()
-  impl_->file.write(placeholder.data(), placeholder.size());
+  const std::array<unsigned char, mrc_detail::kHeaderBytes> blank_header{};  // rewritten by close()
+  impl_->file.write(blank_header.data(), blank_header.size());
 }
 
 MrcStackWriter::~MrcStackWriter() = default;  // Impl's AtomicFile removes an uncommitted temp file

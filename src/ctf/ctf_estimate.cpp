@@ -1,0 +1,304 @@
+// CTF estimation: stretched tile spectra, background subtraction, search and refinement.
+#include "cspt/ctf/ctf_estimate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <numeric>
+
+#include "cspt/fft/plan.hpp"
+
+namespace cspt {
+namespace {
+
+constexpr double kDeg = std::numbers::pi / 180.0;
+
+/// The averaged power spectrum of an image's tiles, each tile resampled so that its Thon rings sit
+/// where they would at the reference defocus (CTFFIND's tilted-specimen correction): a tile whose
+/// defocus is d_ref + delta has its rings at radius s * sqrt(d_ref / (d_ref + delta)).
+struct Spectrum {
+  int n = 0;                 ///< tile size; the spectrum is n x (n/2 + 1), FFTW layout
+  std::vector<double> power;
+};
+
+Spectrum tile_spectrum(const Image& im, int t, const TiltForCtf& tilt, double reference_defocus_A, double px) {
+  Spectrum out;
+  out.n = t;
+  const int nxh = t / 2 + 1;
+  out.power.assign(std::size_t(t) * nxh, 0.0);
+  fft::AlignedBuffer<float> tile(std::size_t(t) * t);
+  fft::AlignedBuffer<std::complex<float>> spec(std::size_t(t) * nxh);
+  const auto& plan = fft::cached_forward_plan(t, t);
+  std::vector<float> window(static_cast<std::size_t>(t));
+  for (int i = 0; i < t; ++i) window[i] = float(0.5 - 0.5 * std::cos(2 * std::numbers::pi * (i + 0.5) / t));
+  const bool tilted = std::abs(tilt.tilt_deg) > 0.5 && reference_defocus_A > 0;
+  const double ca = std::cos(tilt.axis_deg * kDeg), sa = std::sin(tilt.axis_deg * kDeg), tn = std::tan(tilt.tilt_deg * kDeg);
+  std::vector<double> tile_power(std::size_t(t) * nxh);
+  for (int y0 = 0; y0 + t <= im.ny(); y0 += t / 2)
+    for (int x0 = 0; x0 + t <= im.nx(); x0 += t / 2) {
+      double mean = 0;
+      for (int y = 0; y < t; ++y)
+        for (int x = 0; x < t; ++x) mean += im.at(x0 + x, y0 + y);
+      mean /= double(t) * t;
+      for (int y = 0; y < t; ++y)
+        for (int x = 0; x < t; ++x)
+          tile[std::size_t(y) * t + x] = float((im.at(x0 + x, y0 + y) - mean) * window[x] * window[y]);
+      plan.execute(tile.data(), spec.data());
+      double ratio = 1.0;  // sampling radius / output radius
+      if (tilted) {
+        // Height of the tile centre on the specimen mid-plane: -(aligned x) tan(tilt).
+        const double cx = (x0 + t / 2 - im.nx() / 2) * px, cy = (y0 + t / 2 - im.ny() / 2) * px;
+        const double h = -(ca * cx + sa * cy) * tn;
+        const double d = reference_defocus_A - tilt.handedness * h;
+        ratio = std::sqrt(reference_defocus_A / std::max(d, 0.1 * reference_defocus_A));
+      }
+      for (std::size_t i = 0; i < tile_power.size(); ++i) tile_power[i] = std::norm(spec[i]);
+      for (int row = 0; row < t; ++row) {
+        const int ky = row <= t / 2 ? row : row - t;
+        for (int kx = 0; kx < nxh; ++kx) {
+          if (ratio == 1.0) {
+            out.power[std::size_t(row) * nxh + kx] += tile_power[std::size_t(row) * nxh + kx];
+            continue;
+          }
+          // Bilinear sample of the tile's spectrum at (kx, ky) * ratio (Friedel for x < 0 not needed: ratio > 0).
+          const double sx = kx * ratio, sy = ky * ratio;
+          const int ix = int(sx), iy = int(std::floor(sy));
+          const double fx = sx - ix, fy = sy - iy;
+          double v = 0;
+          for (int dy = 0; dy < 2; ++dy)
+            for (int dx = 0; dx < 2; ++dx) {
+              const int xx = ix + dx, yy = iy + dy;
+              if (xx >= nxh || yy > t / 2 || yy < -t / 2 + 1) continue;
+              v += (dx ? fx : 1 - fx) * (dy ? fy : 1 - fy) * tile_power[std::size_t(yy < 0 ? yy + t : yy) * nxh + xx];
+            }
+          out.power[std::size_t(row) * nxh + kx] += v;
+        }
+      }
+    }
+  return out;
+}
+
+/// Background-subtracted amplitude spectrum over the fitting ring, as a list of points.
+struct FitPoints {
+  std::vector<float> sx, sy, value;  ///< frequency (1/A) and background-subtracted amplitude
+  std::vector<float> radius;         ///< |s|
+};
+
+FitPoints prepare(const Spectrum& sp, double px, double s_min, double s_max) {
+  const int t = sp.n, nxh = t / 2 + 1;
+  const int n_bins = t / 2 + 1;
+  // Radial average of the amplitude, then a smooth background through it (running mean over a
+  // window of about a fifth of the way to Nyquist, wide enough to flatten the rings).
+  std::vector<double> sum(static_cast<std::size_t>(n_bins), 0.0), cnt(static_cast<std::size_t>(n_bins), 0.0);
+  std::vector<double> amp(sp.power.size());
+  for (int row = 0; row < t; ++row) {
+    const int ky = row <= t / 2 ? row : row - t;
+    for (int kx = 0; kx < nxh; ++kx) {
+      const std::size_t i = std::size_t(row) * nxh + kx;
+      amp[i] = std::sqrt(sp.power[i]);
+      const int r = int(std::lround(std::hypot(kx, ky)));
+      if (r < n_bins) {
+        sum[r] += amp[i];
+        cnt[r] += 1;
+      }
+    }
+  }
+  std::vector<double> radial(static_cast<std::size_t>(n_bins), 0.0), background(static_cast<std::size_t>(n_bins), 0.0);
+  for (int r = 0; r < n_bins; ++r) radial[r] = cnt[r] > 0 ? sum[r] / cnt[r] : 0.0;
+  const int half = std::max(3, t / 40);
+  for (int r = 0; r < n_bins; ++r) {
+    double s = 0, c = 0;
+    for (int q = std::max(1, r - half); q <= std::min(n_bins - 1, r + half); ++q) {
+      s += radial[q];
+      c += 1;
+    }
+    background[r] = c > 0 ? s / c : 0.0;
+  }
+  FitPoints pts;
+  for (int row = 0; row < t; ++row) {
+    const int ky = row <= t / 2 ? row : row - t;
+    for (int kx = 0; kx < nxh; ++kx) {
+      const double rad = std::hypot(kx, ky);
+      const double s = rad / (t * px);
+      if (s < s_min || s > s_max) continue;
+      const double r = std::min(rad, double(n_bins - 1));
+      const int r0 = int(r);
+      const double f = r - r0, bg = (1 - f) * background[r0] + f * background[std::min(r0 + 1, n_bins - 1)];
+      pts.sx.push_back(float(kx / (t * px)));
+      pts.sy.push_back(float(ky / (t * px)));
+      pts.value.push_back(float(amp[std::size_t(row) * nxh + kx] - bg));
+      pts.radius.push_back(float(s));
+    }
+  }
+  return pts;
+}
+
+/// Normalised correlation between the spectrum points and CTF^2 of a trial.
+double score(const FitPoints& pts, const CtfParams& trial) {
+  const CtfEvaluator ctf(trial);
+  double sv = 0, sm = 0, svv = 0, smm = 0, svm = 0;
+  const std::size_t n = pts.value.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const double c = ctf(pts.sx[i], pts.sy[i]);
+    const double m = c * c, v = pts.value[i];
+    sv += v;
+    sm += m;
+    svv += v * v;
+    smm += m * m;
+    svm += v * m;
+  }
+  const double cov = svm - sv * sm / double(n), vv = svv - sv * sv / double(n), vm = smm - sm * sm / double(n);
+  return vv > 0 && vm > 0 ? cov / std::sqrt(vv * vm) : 0.0;
+}
+
+CtfParams with_defocus(CtfParams p, double d1, double d2, double angle_deg) {
+  p.defocus_u_A = d1;
+  p.defocus_v_A = d2;
+  p.defocus_angle_deg = angle_deg;
+  return p;
+}
+
+/// The finest resolution up to which ring-by-ring agreement stays above 0.3: correlation of the
+/// spectrum with the model in annuli one Thon period wide.
+double fit_resolution(const FitPoints& pts, const CtfParams& fit, double s_max, std::vector<double>* freq,
+                      std::vector<double>* agreement) {
+  const CtfEvaluator ctf(fit);
+  const int bins = 60;
+  const double s_lo = *std::min_element(pts.radius.begin(), pts.radius.end());
+  std::vector<double> sv(bins, 0), sm(bins, 0), svv(bins, 0), smm(bins, 0), svm(bins, 0), c(bins, 0);
+  for (std::size_t i = 0; i < pts.value.size(); ++i) {
+    const int b = std::clamp(int((pts.radius[i] - s_lo) / (s_max - s_lo) * bins), 0, bins - 1);
+    const double cv = ctf(pts.sx[i], pts.sy[i]), m = cv * cv, v = pts.value[i];
+    sv[b] += v;
+    sm[b] += m;
+    svv[b] += v * v;
+    smm[b] += m * m;
+    svm[b] += v * m;
+    c[b] += 1;
+  }
+  double res = 0;
+  int below = 0;
+  for (int b = 0; b < bins; ++b) {
+    double cc = 0;
+    if (c[b] > 10) {
+      const double cov = svm[b] - sv[b] * sm[b] / c[b], a = svv[b] - sv[b] * sv[b] / c[b], m = smm[b] - sm[b] * sm[b] / c[b];
+      cc = a > 0 && m > 0 ? cov / std::sqrt(a * m) : 0;
+    }
+    const double s = s_lo + (b + 0.5) * (s_max - s_lo) / bins;
+    if (freq) freq->push_back(s);
+    if (agreement) agreement->push_back(cc);
+    if (cc >= 0.3 && below < 2) res = 1.0 / s;
+    below = cc < 0.3 ? below + 1 : 0;
+  }
+  return res;
+}
+
+}  // namespace
+
+CtfFit estimate_ctf(const Image& image, const CtfParams& optics, double px, const CtfSearchOptions& opts,
+                    const TiltForCtf& tilt, CtfDiagnostics* diag) {
+  CtfFit fit;
+  int t = opts.tile_px;
+  while (t > 64 && (t > image.nx() || t > image.ny())) t /= 2;
+  if (t > image.nx() || t > image.ny()) {
+    fit.reason = "image smaller than 64 px";
+    return fit;
+  }
+  double mean = 0, var = 0;
+  for (float v : image.values()) {
+    if (!std::isfinite(v)) {
+      fit.reason = "non-finite pixel values";
+      return fit;
+    }
+    mean += v;
+  }
+  mean /= double(image.size());
+  for (float v : image.values()) var += (v - mean) * (v - mean);
+  if (var <= 1e-12 * double(image.size()) * std::max(1.0, mean * mean)) {
+    fit.reason = "the image is flat (no signal)";
+    return fit;
+  }
+  const double s_min = 1.0 / opts.min_resolution_A;
+  const double s_max = 1.0 / std::max(opts.max_resolution_A, 2.2 * px);
+
+  // 1D search on the unstretched (or stretched at a first guess) spectrum, then refine in 2D; for a
+  // tilted image the stretch uses the defocus found so far, and the search is repeated once.
+  double best_mean = 0;
+  FitPoints pts;
+  for (int pass = 0; pass < (std::abs(tilt.tilt_deg) > 0.5 ? 2 : 1); ++pass) {
+    pts = prepare(tile_spectrum(image, t, tilt, pass == 0 ? 0.0 : best_mean, px), px, s_min, s_max);
+    if (pts.value.size() < 100) {
+      fit.reason = "too few spectrum points in the fitting range (pixel size or resolution range)";
+      return fit;
+    }
+    double best = -2;
+    for (double d = opts.min_defocus_A; d <= opts.max_defocus_A; d += opts.defocus_step_A) {
+      const double sc = score(pts, with_defocus(optics, d, d, 0));
+      if (sc > best) {
+        best = sc;
+        best_mean = d;
+      }
+    }
+  }
+  // 2D: astigmatism and angle on a grid around the best mean, then coordinate descent.
+  double d1 = best_mean, d2 = best_mean, ang = 0, best = score(pts, with_defocus(optics, d1, d2, ang));
+  for (double astig = 250; astig <= opts.max_astigmatism_A; astig += 250)
+    for (double a = -90; a < 90; a += 15) {
+      const double sc = score(pts, with_defocus(optics, best_mean + astig / 2, best_mean - astig / 2, a));
+      if (sc > best) {
+        best = sc;
+        d1 = best_mean + astig / 2;
+        d2 = best_mean - astig / 2;
+        ang = a;
+      }
+    }
+  double step_d = 200, step_a = 8;
+  for (int it = 0; it < 40 && (step_d > 5 || step_a > 0.5); ++it) {
+    bool improved = false;
+    const double cand[6][3] = {{d1 + step_d, d2, ang}, {d1 - step_d, d2, ang}, {d1, d2 + step_d, ang},
+                               {d1, d2 - step_d, ang}, {d1, d2, ang + step_a},  {d1, d2, ang - step_a}};
+    for (const auto& c : cand) {
+      const double sc = score(pts, with_defocus(optics, c[0], c[1], c[2]));
+      if (sc > best) {
+        best = sc;
+        d1 = c[0];
+        d2 = c[1];
+        ang = c[2];
+        improved = true;
+      }
+    }
+    if (!improved) {
+      step_d /= 2;
+      step_a /= 2;
+    }
+  }
+  // Canonical form: defocus1 >= defocus2, angle in [-90, 90].
+  if (d1 < d2) {
+    std::swap(d1, d2);
+    ang += 90;
+  }
+  ang -= 180.0 * std::round(ang / 180.0);
+  fit.defocus1_A = d1;
+  fit.defocus2_A = d2;
+  fit.astig_angle_deg = ang;
+  fit.score = best;
+  const CtfParams final_ctf = with_defocus(optics, d1, d2, ang);
+  std::vector<double> freq, agreement;
+  fit.fit_resolution_A = fit_resolution(pts, final_ctf, s_max, &freq, &agreement);
+  const double mean_d = 0.5 * (d1 + d2);
+  if (fit.score < 0.05) fit.reason = "no Thon rings match the model (score " + std::to_string(fit.score) + ")";
+  else if (fit.fit_resolution_A <= 0 || fit.fit_resolution_A > 0.8 / s_min)
+    fit.reason = "the rings match only at the lowest frequencies (no fit resolution)";
+  else if (mean_d <= opts.min_defocus_A + opts.defocus_step_A || mean_d >= opts.max_defocus_A - opts.defocus_step_A)
+    fit.reason = "defocus at the edge of the search range";
+  fit.confident = fit.reason.empty();
+  if (diag) {
+    diag->frequency_per_A = freq;
+    diag->agreement = agreement;
+    diag->spectrum.clear();
+    diag->model.clear();
+  }
+  return fit;
+}
+
+}  // namespace cspt
