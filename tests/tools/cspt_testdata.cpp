@@ -14,6 +14,7 @@
 #include "cspt/fft/plan.hpp"
 #include "cspt/core/symmetry.hpp"
 #include "cspt/io/mrc.hpp"
+#include "cspt/io/project_file.hpp"
 #include "cspt/io/relion_particles.hpp"
 #include "cspt/recon/fsc.hpp"
 #include "cspt/recon/mask.hpp"
@@ -258,6 +259,38 @@ int stack_correlation(const std::string& a_path, const std::string& b_path, doub
   return ok ? 0 : 1;
 }
 
+// Fitted per-tilt CTF in a project against its truth: median |defocus error| in bands of |tilt|,
+// and the astigmatism-angle error where the true astigmatism is at least 500 A.
+int ctf_compare(const std::string& project_path, double max_err_low, double max_err_60, double max_angle_err) {
+  const Project p = io::read_project(project_path);
+  if (!p.truth) throw Error(project_path, "/truth", "missing", "a simulated project");
+  std::vector<double> low, mid, high, angle;
+  for (std::size_t s = 0; s < p.tilt_series.size(); ++s)
+    for (std::size_t i = 0; i < p.tilt_series[s].tilts.size(); ++i) {
+      const auto& fit = p.tilt_series[s].tilts[i];
+      const auto& truth = p.truth->tilts[s][i];
+      const double err = std::abs(0.5 * (fit.defocus_u_A + fit.defocus_v_A) - 0.5 * (truth.defocus_u_A + truth.defocus_v_A));
+      const double a = std::abs(truth.nominal_tilt_deg);
+      (a <= 30 ? low : a < 55 ? mid : high).push_back(err);
+      if (truth.defocus_u_A - truth.defocus_v_A >= 500 && a <= 30) {
+        double d = std::fmod(std::abs(fit.defocus_angle_deg - truth.defocus_angle_deg), 180.0);
+        angle.push_back(std::min(d, 180.0 - d));
+      }
+    }
+  const auto median = [](std::vector<double> v) {
+    if (v.empty()) return 0.0;
+    std::nth_element(v.begin(), v.begin() + long(v.size() / 2), v.end());
+    return v[v.size() / 2];
+  };
+  const double m_low = median(low), m_mid = median(mid), m_high = median(high), m_angle = median(angle);
+  std::printf("median |defocus error|: %.0f A for |tilt| <= 30 (%zu tilts), %.0f A for 30-55 (%zu), %.0f A for >= 55 (%zu); "
+              "median astigmatism-angle error %.1f deg (%zu tilts with >= 500 A astigmatism)\n",
+              m_low, low.size(), m_mid, mid.size(), m_high, high.size(), m_angle, angle.size());
+  const bool ok = m_low <= max_err_low && m_high <= max_err_60 && (angle.empty() || m_angle <= max_angle_err);
+  std::printf("%s\n", ok ? "PASS" : "FAIL");
+  return ok ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -308,6 +341,13 @@ int main(int argc, char** argv) {
   sc->add_option("--a", a)->required();
   sc->add_option("--b", b)->required();
   sc->add_option("--min-corr", bounds.min_corr);
+  std::string project_path;
+  double err_low = 100, err_60 = 250, err_angle = 10;
+  auto* cc = app.add_subcommand("ctfcompare", "fitted per-tilt CTF of a simulated project against its truth");
+  cc->add_option("--project", project_path)->required();
+  cc->add_option("--max-error-low", err_low);
+  cc->add_option("--max-error-60", err_60);
+  cc->add_option("--max-angle-error", err_angle);
   auto* cmp = app.add_subcommand("compare", "compare two maps (and each against a truth)");
   cmp->add_option("--a", a)->required();
   cmp->add_option("--b", b)->required();
@@ -327,6 +367,7 @@ int main(int argc, char** argv) {
     if (*st) return make_star(n, box, px, seed, stack, !no_ctf, out);
     if (*no) return add_noise(in, out, snr, diam, seed);
     if (*sc) return stack_correlation(a, b, bounds.min_corr);
+    if (*cc) return ctf_compare(project_path, err_low, err_60, err_angle);
     if (*pr) return make_projections(n, star_seed, out, stack, atoms_seed_box(atoms, radius, sym, seed), box, px, !no_ctf);
     return compare(a, b, truth, mask_radius, bounds, csv);
   } catch (const std::exception& e) {

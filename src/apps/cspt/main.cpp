@@ -16,6 +16,7 @@ constexpr const char* kUsage =
     "usage: cspt SUBCOMMAND [options]   (or: mpirun -n N cspt SUBCOMMAND ...)\n"
     "subcommands:\n"
     "  simulate      a synthetic BISECT dataset with full ground truth\n"
+    "  ctf           astigmatic (tilted) CTF estimation: a project's tilt series, or one micrograph\n"
     "  extract       particle projections cut from the raw tilt series (RELION STAR + stack)\n"
     "  reconstruct   half-maps, map, FSC and resolution from particle projections\n"
     "  --version     print the version\n"
@@ -34,8 +35,8 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
-  if (command != "reconstruct" && command != "simulate" && command != "extract") {
-    std::fprintf(stderr, "cspt: subcommand = %s: expected one of: simulate, extract, reconstruct\n", command.c_str());
+  if (command != "reconstruct" && command != "simulate" && command != "extract" && command != "ctf") {
+    std::fprintf(stderr, "cspt: subcommand = %s: expected one of: simulate, ctf, extract, reconstruct\n", command.c_str());
     return 2;
   }
 
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
   try {
     if (command == "simulate") return cspt::app::run_simulate(*ctx, args);
     if (command == "extract") return cspt::app::run_extract(*ctx, args);
+    if (command == "ctf") return cspt::app::run_ctf(*ctx, args);
     return cspt::app::run_reconstruct(*ctx, args);
   } catch (const cspt::PeerFailure&) {
     return 2;
