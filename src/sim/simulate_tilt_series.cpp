@@ -340,7 +340,9 @@ SimulatedTiltSeries simulate_tilt_series(const SimulationConfig& cfg, const Proj
       const double mean = defocus_at_height_A(defocus_c, h, cfg.defocus_handedness);
       c.defocus_u_A = mean + plan.astig_A / 2;
       c.defocus_v_A = mean - plan.astig_A / 2;
-      apply_ctf(f, c, px, prior, dose, cfg.voltage_kV, cfg.radiation_damage, 2.0);
+      // The exposure filter models the loss of the protein's high-resolution structure; amorphous
+      // ice and gold keep their texture, which is why Thon rings survive in late tilts.
+      apply_ctf(f, c, px, prior, dose, cfg.voltage_kV, false, 2.0);
       layer[std::size_t(k)] = fft::inverse(f);
     }
     FastRandom noise_rng(mix(mix(cfg.seed, std::uint64_t(index) + 1), order + 5000));

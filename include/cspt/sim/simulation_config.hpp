@@ -18,7 +18,7 @@ struct SimulationConfig {
   int particles_per_series = 25;
   int gold_per_series = 0;
   double gold_diameter_A = 50.0;
-  double ice_background_rms_rad = 0.05;    ///< RMS phase of the amorphous-ice background
+  double ice_background_rms_rad = 0.15;    ///< RMS phase of the amorphous-ice background
   // Acquisition.
   int n_tilt_series = 8;                   ///< one per beam-image-shift target of the hole pattern
   int pattern_holes = 5;                   ///< pattern_holes x pattern_holes targets

@@ -108,7 +108,8 @@ int run_ctf(parallel::Context& ctx, std::vector<std::string> raw_args) {
   cli.add_option("--tilt-axis", axis, "degrees, CCW from image +y");
   cli.add_option("--out", out_json, "write the fit as JSON here too");
   cli.add_option("--min-res", o.min_resolution_A, "lowest resolution fitted, A");
-  cli.add_option("--max-res", o.max_resolution_A, "highest resolution fitted, A");
+  auto* max_res = cli.add_option("--max-res", o.max_resolution_A,
+                                 "highest resolution fitted, A (default 5; 8 for tilt series, whose late tilts are damaged)");
   cli.add_option("--min-defocus", o.min_defocus_A, "A");
   cli.add_option("--max-defocus", o.max_defocus_A, "A");
   cli.add_option("--tile", o.tile_px, "tile size, px");
@@ -124,7 +125,10 @@ int run_ctf(parallel::Context& ctx, std::vector<std::string> raw_args) {
     throw ConfigError("command line", e.get_name(), "", e.what());
   }
   if (project.empty() == micrograph.empty()) throw ConfigError("command line", "-p/--micrograph", "", "exactly one of them");
-  if (!project.empty()) return run_project(ctx, project, o, std::max(1, threads));
+  if (!project.empty()) {
+    if (max_res->count() == 0) o.max_resolution_A = 8.0;
+    return run_project(ctx, project, o, std::max(1, threads));
+  }
   if (px <= 0) throw ConfigError("command line", "--pixel-size", std::to_string(px), "> 0 A");
   const Image im = io::MrcReader(micrograph).read_section(0);
   CtfParams optics;

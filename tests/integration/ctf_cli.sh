@@ -1,0 +1,24 @@
+#!/bin/bash
+# cspt ctf from the command line: per-tilt estimates of a simulated project against its truth (paper
+# dose, bisect60, damage on), the single-micrograph JSON, and low confidence for a blank image.
+source "$(dirname "$0")/lib.sh"
+work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT
+cd "$work"
+"$CSPT" simulate -o sim --model builtin:phantom --particle-box-px 64 --pixel-size-A 1.5 --image-nx-px 768 \
+  --image-ny-px 768 --n-tilt-series 2 --particles-per-series 5 --astigmatism-A 1200 --seed 21 --threads 2 > /dev/null 2>&1 \
+  || fail "simulate"
+"$CSPT" ctf -p sim/project.h5 --threads 2 || fail "cspt ctf -p"
+if "$TESTDATA" ctfcompare --project sim/project.h5 --max-error-low 100 --max-error-60 250 --max-angle-error 10; then
+  pass "per-tilt defocus and astigmatism against the truth"
+else fail "per-tilt CTF accuracy"; fi
+
+"$CSPT" ctf --micrograph sim/tilt_series/ts_001.mrc --pixel-size 1.5 --out fit.json > fit_stdout.json || fail "micrograph mode"
+for key in defocus1_A defocus2_A astig_angle_deg score fit_resolution_A confidence; do
+  grep -q "\"$key\"" fit.json && pass "JSON has $key" || fail "JSON lacks $key"
+done
+/usr/bin/python3 -c "
+import numpy as np, mrcfile
+with mrcfile.new('zero.mrc', overwrite=True) as m: m.set_data(np.zeros((256,256), np.float32)); m.voxel_size = 1.5"
+"$CSPT" ctf --micrograph zero.mrc --pixel-size 1.5 > zero.json || fail "blank image crashed"
+grep -q '"confidence": "low"' zero.json && pass "blank image: $(grep reason zero.json)" || fail "blank image not low confidence"
+finish
