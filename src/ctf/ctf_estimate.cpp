@@ -325,12 +325,55 @@ CtfFit estimate_ctf(const Image& image, const CtfParams& optics, double px, cons
     fit.reason = "defocus at the edge of the search range";
   fit.confident = fit.reason.empty();
   if (diag) {
-    diag->frequency_per_A = freq;
+    diag->frequency_per_A.clear();
     diag->agreement = agreement;
-    diag->spectrum.clear();
-    diag->model.clear();
+    // 1D: background-subtracted amplitude and the model CTF^2 (scaled to it) in radial bins.
+    const CtfEvaluator model(final_ctf);
+    const int bins = 100;
+    std::vector<double> v(bins, 0), m(bins, 0), c(bins, 0);
+    double sv = 0, sm = 0, svv = 0, smm = 0;
+    for (std::size_t i = 0; i < pts.value.size(); ++i) {
+      const int b = std::clamp(int((pts.radius[i] - s_min) / (s_max - s_min) * bins), 0, bins - 1);
+      const double mm = std::pow(model(pts.sx[i], pts.sy[i]), 2);
+      v[b] += pts.value[i];
+      m[b] += mm;
+      c[b] += 1;
+      sv += pts.value[i];
+      sm += mm;
+      svv += double(pts.value[i]) * pts.value[i];
+      smm += mm * mm;
+    }
+    const double n = double(pts.value.size());
+    const double scale = std::sqrt((svv / n - sv * sv / n / n) / std::max(1e-30, smm / n - sm * sm / n / n));
+    for (int b = 0; b < bins; ++b) {
+      if (c[b] == 0) continue;
+      diag->frequency_per_A.push_back(s_min + (b + 0.5) * (s_max - s_min) / bins);
+      diag->spectrum.push_back(v[b] / c[b]);
+      diag->model.push_back((m[b] / c[b] - sm / n) * scale + sv / n);
+    }
+    // 2D: the spectrum, centred, with the model in the left half.
+    diag->spectrum_2d = Image(t, t, 1.0);
+    for (std::size_t i = 0; i < pts.value.size(); ++i) {
+      const int kx = int(std::lround(pts.sx[i] * t * px)), ky = int(std::lround(pts.sy[i] * t * px));
+      for (int sgn : {1, -1}) {
+        const int x = t / 2 + sgn * kx, y = t / 2 + sgn * ky;
+        if (x < 0 || y < 0 || x >= t || y >= t) continue;
+        diag->spectrum_2d.at(x, y) =
+            x < t / 2 ? float((std::pow(model(sgn * pts.sx[i], sgn * pts.sy[i]), 2) - sm / n) * scale + sv / n) : pts.value[i];
+      }
+    }
   }
   return fit;
+}
+
+double ctf_fit_score(const Image& image, const CtfParams& optics, double px, const CtfSearchOptions& opts,
+                     const TiltForCtf& tilt, const CtfFit& fit) {
+  int t = opts.tile_px;
+  while (t > 64 && (t > image.nx() || t > image.ny())) t /= 2;
+  const double s_min = 1.0 / opts.min_resolution_A, s_max = 1.0 / std::max(opts.max_resolution_A, 2.2 * px);
+  const FitPoints pts = prepare(tile_spectrum(image, t, tilt, 0.5 * (fit.defocus1_A + fit.defocus2_A), px), px, s_min, s_max);
+  if (pts.value.size() < 100) return 0.0;
+  return score(pts, with_defocus(optics, fit.defocus1_A, fit.defocus2_A, fit.astig_angle_deg));
 }
 
 }  // namespace cspt

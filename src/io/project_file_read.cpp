@@ -79,6 +79,7 @@ TiltSeriesRecord read_one_series(const Node& all, const std::string& name) {
   s.ny_px = h5::read_int_attribute(g, "ny_px");
   s.image_shift_x_um = h5::read_double_attribute(g, "image_shift_x_um");
   s.image_shift_y_um = h5::read_double_attribute(g, "image_shift_y_um");
+  s.defocus_handedness = h5::read_double_attribute(g, "defocus_handedness");
   s.tilts = read_columns<TiltRecord>(g, "tilts", project_detail::kTiltColumns);
   return s;
 }

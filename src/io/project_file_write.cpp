@@ -65,6 +65,7 @@ void write_tilt_series(const Node& root, const std::vector<TiltSeriesRecord>& se
     h5::write_attribute(g, "ny_px", s.ny_px);
     h5::write_attribute(g, "image_shift_x_um", s.image_shift_x_um);
     h5::write_attribute(g, "image_shift_y_um", s.image_shift_y_um);
+    h5::write_attribute(g, "defocus_handedness", s.defocus_handedness);
     write_columns<TiltRecord>(g, "tilts", s.tilts, project_detail::kTiltColumns);
   }
 }

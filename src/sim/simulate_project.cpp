@@ -26,7 +26,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TiltRecord, section, acquisition_order, nomin
                                    inplane_rotation_deg, image_shift_x_um, image_shift_y_um, stage_x_um, stage_y_um,
                                    stage_z_um, timestamp_s)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TiltSeriesRecord, name, stack_path, mdoc_path, nx_px, ny_px, image_shift_x_um,
-                                   image_shift_y_um, tilts)
+                                   image_shift_y_um, defocus_handedness, tilts)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ParticleRecord, tilt_series, x_A, y_A, z_A, rot_deg, tilt_deg, psi_deg, half, score)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ProjectionRecord, particle, tilt, defocus_u_A, defocus_v_A, defocus_angle_deg, score)
 

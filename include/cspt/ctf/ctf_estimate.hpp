@@ -47,4 +47,9 @@ struct CtfDiagnostics {
 CtfFit estimate_ctf(const Image& image, const CtfParams& optics, double pixel_size_A, const CtfSearchOptions& opts,
                     const TiltForCtf& tilt = {}, CtfDiagnostics* diagnostics = nullptr);
 
+/// Score of a given fit against the image's spectrum stretched for `tilt` (with its handedness):
+/// used to decide the handedness of the defocus gradient from the data.
+double ctf_fit_score(const Image& image, const CtfParams& optics, double pixel_size_A, const CtfSearchOptions& opts,
+                     const TiltForCtf& tilt, const CtfFit& fit);
+
 }  // namespace cspt

@@ -46,6 +46,9 @@ struct TiltSeriesRecord {
   std::string mdoc_path;   ///< SerialEM .mdoc beside the stack ("" if none)
   int nx_px = 0, ny_px = 0;
   double image_shift_x_um = 0.0, image_shift_y_um = 0.0;  ///< BIS target offset from the tracking area
+  /// Sign of the defocus gradient relative to the tilt angle, from the data (cspt ctf): +1 when a
+  /// point higher after tilting is less underfocused (docs/conventions.md), -1 when inverted, 0 unknown.
+  double defocus_handedness = 0.0;
   std::vector<TiltRecord> tilts;                           ///< in acquisition order
 };
 

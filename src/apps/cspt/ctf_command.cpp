@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include "apps/cspt/commands.hpp"
 #include "cspt/ctf/ctf_estimate.hpp"
 #include "cspt/io/mrc.hpp"
+#include "cspt/io/png.hpp"
 #include "cspt/io/project_file.hpp"
 #include "cspt/util/error.hpp"
 
@@ -29,61 +31,139 @@ nlohmann::ordered_json fit_json(const CtfFit& f) {
   return j;
 }
 
-/// The estimate of every tilt of every series, 0 degrees first and the others around its defocus.
-int run_project(parallel::Context& ctx, const std::string& path, const CtfSearchOptions& base, int threads) {
+/// A picture of one fit: the 2D spectrum (model in the left half) beside the 1D profile and model.
+void write_diagnostics(const std::string& path, const CtfDiagnostics& d) {
+  // Crop the spectrum to the fitted disc and enlarge it to 512 px (nearest neighbour).
+  const auto& full = d.spectrum_2d;
+  const int t = full.nx();
+  int r = 8;
+  for (int y = 0; y < t; ++y)
+    for (int x = 0; x < t; ++x)
+      if (full.at(x, y) != 0.0f) r = std::max(r, std::max(std::abs(x - t / 2), std::abs(y - t / 2)) + 1);
+  r = std::min(r, t / 2);
+  const int out = 512;
+  Image sp(out, out, 1.0);
+  for (int y = 0; y < out; ++y)
+    for (int x = 0; x < out; ++x)
+      sp.at(x, y) = full.at(std::clamp(t / 2 - r + x * 2 * r / out, 0, t - 1), std::clamp(t / 2 - r + y * 2 * r / out, 0, t - 1));
+  const auto [lo, hi] = io::percentile_range(sp, 2.0, 98.0);
+  const io::RgbImage left = io::grey_picture(sp, lo, hi);
+  std::vector<std::pair<double, double>> data, model;
+  for (std::size_t i = 0; i < d.frequency_per_A.size(); ++i) {
+    data.emplace_back(d.frequency_per_A[i], d.spectrum[i]);
+    model.emplace_back(d.frequency_per_A[i], d.model[i]);
+  }
+  const io::RgbImage right = io::line_plot({data, model}, {{40, 40, 40}, {220, 40, 40}}, 2 * left.width, left.height);
+  io::RgbImage both;
+  both.width = left.width + right.width;
+  both.height = left.height;
+  both.pixels.resize(std::size_t(both.width) * both.height);
+  for (int y = 0; y < both.height; ++y) {
+    for (int x = 0; x < left.width; ++x) both.at(x, y) = left.pixels[std::size_t(y) * left.width + x];
+    for (int x = 0; x < right.width; ++x) both.at(left.width + x, y) = right.pixels[std::size_t(y) * right.width + x];
+  }
+  io::write_png(path, both);
+}
+
+struct SeriesFits {
+  std::vector<CtfFit> fits;
+  double handedness = 1.0;
+  int votes_for = 0, votes_against = 0;
+};
+
+/// Fit every tilt of one series: the least-tilted image first over the whole range, the others in a
+/// window around it; then vote on the handedness over tilts of 10-50 degrees and refit if inverted.
+SeriesFits fit_series(const TiltSeriesRecord& ts, const std::filesystem::path& dir, const CtfParams& optics, double px,
+                      const CtfSearchOptions& base, int threads, const std::string& diagnostics_dir) {
+  io::MrcReader stack((dir / ts.stack_path).string());
+  const std::size_t n = ts.tilts.size();
+  std::vector<Image> images(n);
+  for (std::size_t i = 0; i < n; ++i) images[i] = stack.read_section(ts.tilts[i].section);
+  std::size_t first = 0;
+  for (std::size_t i = 1; i < n; ++i)
+    if (std::abs(ts.tilts[i].refined_tilt_deg) < std::abs(ts.tilts[first].refined_tilt_deg)) first = i;
+  const auto tilt_of = [&](std::size_t i, double hand) {
+    return TiltForCtf{ts.tilts[i].refined_tilt_deg, ts.tilts[i].tilt_axis_deg, hand};
+  };
+  SeriesFits out;
+  out.fits.resize(n);
+  out.fits[first] = estimate_ctf(images[first], optics, px, base, tilt_of(first, 1.0));
+  const double ref = 0.5 * (out.fits[first].defocus1_A + out.fits[first].defocus2_A);
+  CtfSearchOptions around = base;
+  around.min_defocus_A = std::max(base.min_defocus_A, ref - 10000);
+  around.max_defocus_A = std::min(base.max_defocus_A, ref + 10000);
+  const auto fit_all = [&](double hand) {
+#pragma omp parallel for num_threads(threads) schedule(dynamic)
+    for (std::size_t i = 0; i < n; ++i)
+      if (i != first || hand < 0) out.fits[i] = estimate_ctf(images[i], optics, px, around, tilt_of(i, hand));
+  };
+  fit_all(1.0);
+  // Handedness from the data: the stretch with the right hand sharpens the rings.
+  for (std::size_t i = 0; i < n; ++i) {
+    const double a = std::abs(ts.tilts[i].refined_tilt_deg);
+    if (a < 10 || a > 50 || !out.fits[i].confident) continue;
+    const double plus = ctf_fit_score(images[i], optics, px, around, tilt_of(i, 1.0), out.fits[i]);
+    const double minus = ctf_fit_score(images[i], optics, px, around, tilt_of(i, -1.0), out.fits[i]);
+    (plus >= minus ? out.votes_for : out.votes_against)++;
+  }
+  if (out.votes_against > out.votes_for) {
+    out.handedness = -1.0;
+    fit_all(-1.0);
+  }
+  if (!diagnostics_dir.empty()) {
+    for (std::size_t i = 0; i < n; ++i) {
+      CtfDiagnostics d;
+      estimate_ctf(images[i], optics, px, around, tilt_of(i, out.handedness), &d);
+      char name[96];
+      std::snprintf(name, sizeof name, "%s_%02d_%+05.1f.png", ts.name.c_str(), ts.tilts[i].section, ts.tilts[i].nominal_tilt_deg);
+      write_diagnostics((std::filesystem::path(diagnostics_dir) / name).string(), d);
+    }
+  }
+  return out;
+}
+
+int run_project(parallel::Context& ctx, const std::string& path, const CtfSearchOptions& base, int threads,
+                const std::string& diagnostics_dir) {
   Project p = io::read_project(path);
   const auto dir = std::filesystem::path(path).parent_path();
   CtfParams optics;
   optics.voltage_kV = p.optics.voltage_kV;
   optics.cs_mm = p.optics.cs_mm;
   optics.amplitude_contrast = p.optics.amplitude_contrast;
-  int done = 0, low = 0;
-  for (std::size_t s = 0; s < p.tilt_series.size(); ++s) {
-    if (int(s) % ctx.size() != ctx.rank()) continue;
-    auto& ts = p.tilt_series[s];
-    io::MrcReader stack((dir / ts.stack_path).string());
-    std::vector<std::size_t> order(ts.tilts.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      return std::abs(ts.tilts[a].refined_tilt_deg) < std::abs(ts.tilts[b].refined_tilt_deg);
-    });
-    double reference = 0;
-    std::vector<CtfFit> fits(ts.tilts.size());
-#pragma omp parallel for num_threads(threads) schedule(dynamic)
-    for (std::size_t k = 0; k < order.size(); ++k) {
-      const std::size_t i = order[k];
-      auto& t = ts.tilts[i];
-      CtfSearchOptions o = base;
-      if (k > 0) {
-        // The others search a window around the least-tilted image's defocus.
-        double ref;
-#pragma omp critical(ctf_reference)
-        ref = reference;
-        if (ref > 0) {
-          o.min_defocus_A = std::max(base.min_defocus_A, ref - 10000);
-          o.max_defocus_A = std::min(base.max_defocus_A, ref + 10000);
-        }
-      }
-      fits[i] = estimate_ctf(stack.read_section(t.section), optics, p.optics.pixel_size_A, o,
-                             {t.refined_tilt_deg, t.tilt_axis_deg, 1.0});
-      if (k == 0) {
-#pragma omp critical(ctf_reference)
-        reference = 0.5 * (fits[i].defocus1_A + fits[i].defocus2_A);
-      }
-    }
-    for (std::size_t i = 0; i < fits.size(); ++i) {
-      auto& t = ts.tilts[i];
-      t.defocus_u_A = fits[i].defocus1_A;
-      t.defocus_v_A = fits[i].defocus2_A;
-      t.defocus_angle_deg = fits[i].astig_angle_deg;
-      t.ctf_score = fits[i].score;
-      t.ctf_resolution_A = fits[i].fit_resolution_A;
-      low += !fits[i].confident;
-      ++done;
-    }
-    std::fprintf(stderr, "cspt ctf: %s: %zu tilts fitted\n", ts.name.c_str(), fits.size());
+  if (!diagnostics_dir.empty() && ctx.is_root()) std::filesystem::create_directories(diagnostics_dir);
+  ctx.barrier_collective();
+  // Each rank fits its share of the series; the root gathers the numbers and writes the project.
+  nlohmann::json mine = nlohmann::json::array();
+  for (std::size_t s = std::size_t(ctx.rank()); s < p.tilt_series.size(); s += std::size_t(ctx.size())) {
+    const auto r = fit_series(p.tilt_series[s], dir, optics, p.optics.pixel_size_A, base, threads, diagnostics_dir);
+    nlohmann::json fits = nlohmann::json::array();
+    for (const auto& f : r.fits)
+      fits.push_back({f.defocus1_A, f.defocus2_A, f.astig_angle_deg, f.score, f.fit_resolution_A, f.confident});
+    mine.push_back({{"series", s}, {"hand", r.handedness}, {"fits", fits}});
+    std::fprintf(stderr, "cspt ctf: %s: %zu tilts fitted, defocus hand %+.0f (votes %d:%d) on %s\n",
+                 p.tilt_series[s].name.c_str(), r.fits.size(), r.handedness, r.votes_for, r.votes_against,
+                 ctx.label().c_str());
   }
-  if (ctx.size() > 1) throw Error("cspt ctf", "ranks", std::to_string(ctx.size()), "1 for now (MPI over series writes one file)");
+  const auto all = ctx.gather_text_to_root_collective(mine.dump());
+  if (!ctx.is_root()) return 0;
+  int done = 0, low = 0;
+  for (const auto& text : all)
+    for (const auto& entry : nlohmann::json::parse(text)) {
+      auto& ts = p.tilt_series.at(entry.at("series").get<std::size_t>());
+      ts.defocus_handedness = entry.at("hand").get<double>();
+      const auto& fits = entry.at("fits");
+      for (std::size_t i = 0; i < ts.tilts.size(); ++i) {
+        auto& t = ts.tilts[i];
+        const auto& f = fits.at(i);
+        t.defocus_u_A = f[0];
+        t.defocus_v_A = f[1];
+        t.defocus_angle_deg = f[2];
+        t.ctf_score = f[3];
+        t.ctf_resolution_A = f[4];
+        low += !f[5].get<bool>();
+        ++done;
+      }
+    }
   io::write_project(path, p);
   std::printf("cspt ctf: %d tilts fitted (%d with low confidence) in %s\n", done, low, path.c_str());
   return 0;
@@ -114,6 +194,8 @@ int run_ctf(parallel::Context& ctx, std::vector<std::string> raw_args) {
   cli.add_option("--max-defocus", o.max_defocus_A, "A");
   cli.add_option("--tile", o.tile_px, "tile size, px");
   cli.add_option("--threads", threads, "OpenMP threads");
+  std::string diagnostics;
+  cli.add_option("--diagnostics", diagnostics, "write a PNG per fit (2D spectrum with the model, 1D profile) into this folder");
   auto args = raw_args;
   std::reverse(args.begin(), args.end());
   try {
@@ -127,7 +209,7 @@ int run_ctf(parallel::Context& ctx, std::vector<std::string> raw_args) {
   if (project.empty() == micrograph.empty()) throw ConfigError("command line", "-p/--micrograph", "", "exactly one of them");
   if (!project.empty()) {
     if (max_res->count() == 0) o.max_resolution_A = 8.0;
-    return run_project(ctx, project, o, std::max(1, threads));
+    return run_project(ctx, project, o, std::max(1, threads), diagnostics);
   }
   if (px <= 0) throw ConfigError("command line", "--pixel-size", std::to_string(px), "> 0 A");
   const Image im = io::MrcReader(micrograph).read_section(0);
@@ -136,7 +218,12 @@ int run_ctf(parallel::Context& ctx, std::vector<std::string> raw_args) {
   optics.cs_mm = cs;
   optics.amplitude_contrast = q0;
   const auto t0 = std::chrono::steady_clock::now();
-  const CtfFit f = estimate_ctf(im, optics, px, o, {tilt, axis, 1.0});
+  CtfDiagnostics d;
+  const CtfFit f = estimate_ctf(im, optics, px, o, {tilt, axis, 1.0}, diagnostics.empty() ? nullptr : &d);
+  if (!diagnostics.empty()) {
+    std::filesystem::create_directories(diagnostics);
+    write_diagnostics((std::filesystem::path(diagnostics) / (std::filesystem::path(micrograph).stem().string() + ".png")).string(), d);
+  }
   auto j = fit_json(f);
   j["micrograph"] = micrograph;
   j["wall_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
