@@ -12,7 +12,22 @@ if "$TESTDATA" ctfcompare --project sim/project.h5 --max-error-low 100 --max-err
   pass "per-tilt defocus and astigmatism against the truth"
 else fail "per-tilt CTF accuracy"; fi
 
-"$CSPT" ctf --micrograph sim/tilt_series/ts_001.mrc --pixel-size 1.5 --out fit.json > fit_stdout.json || fail "micrograph mode"
+[ "$(h5dump -a /tilt_series/ts_001/defocus_handedness sim/project.h5 | grep -oE '\(0\): [-0-9.]+' | awk '{print $2}')" = "1" ] \
+  && pass "handedness +1 found on data of the physical hand" || fail "handedness on +1 data"
+# Data of the other hand: the vote must flip, under 2 MPI ranks (one series each).
+"$CSPT" simulate -o inv --model builtin:phantom --particle-box-px 64 --pixel-size-A 1.5 --image-nx-px 768 \
+  --image-ny-px 768 --n-tilt-series 2 --particles-per-series 5 --defocus-handedness -1 --seed 22 --threads 2 > /dev/null 2>&1 \
+  || fail "simulate hand -1"
+"${MPIRUN[@]}" -n 2 "$CSPT" ctf -p inv/project.h5 > inv.log 2>&1 || { cat inv.log; fail "cspt ctf under 2 ranks"; }
+for ts in ts_001 ts_002; do
+  [ "$(h5dump -a /tilt_series/$ts/defocus_handedness inv/project.h5 | grep -oE '\(0\): [-0-9.]+' | awk '{print $2}')" = "-1" ] \
+    && pass "$ts: handedness -1 found on inverted data" || fail "$ts: handedness on -1 data"
+done
+"$TESTDATA" ctfcompare --project inv/project.h5 --max-error-low 100 --max-error-60 250 > inv_cmp.txt \
+  && pass "inverted hand: $(head -1 inv_cmp.txt)" || { cat inv_cmp.txt; fail "accuracy on inverted data"; }
+
+"$CSPT" ctf --micrograph sim/tilt_series/ts_001.mrc --diagnostics diag --pixel-size 1.5 --out fit.json > fit_stdout.json || fail "micrograph mode"
+[ -s diag/ts_001.png ] && pass "diagnostics PNG written" || fail "no diagnostics PNG"
 for key in defocus1_A defocus2_A astig_angle_deg score fit_resolution_A confidence; do
   grep -q "\"$key\"" fit.json && pass "JSON has $key" || fail "JSON lacks $key"
 done

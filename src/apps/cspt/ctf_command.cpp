@@ -98,15 +98,18 @@ SeriesFits fit_series(const TiltSeriesRecord& ts, const std::filesystem::path& d
       if (i != first || hand < 0) out.fits[i] = estimate_ctf(images[i], optics, px, around, tilt_of(i, hand));
   };
   fit_all(1.0);
-  // Handedness from the data: the stretch with the right hand sharpens the rings.
+  // Handedness from the data: stretching with the right hand sharpens the rings, the wrong hand
+  // blurs them. Tilts of 15-60 degrees with any fit vote; their score differences are summed.
+  double margin = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const double a = std::abs(ts.tilts[i].refined_tilt_deg);
-    if (a < 10 || a > 50 || !out.fits[i].confident) continue;
+    if (a < 15 || a > 60 || out.fits[i].score < 0.02) continue;
     const double plus = ctf_fit_score(images[i], optics, px, around, tilt_of(i, 1.0), out.fits[i]);
     const double minus = ctf_fit_score(images[i], optics, px, around, tilt_of(i, -1.0), out.fits[i]);
     (plus >= minus ? out.votes_for : out.votes_against)++;
+    margin += plus - minus;
   }
-  if (out.votes_against > out.votes_for) {
+  if (margin < 0) {
     out.handedness = -1.0;
     fit_all(-1.0);
   }
