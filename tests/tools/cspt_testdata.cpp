@@ -264,7 +264,7 @@ int stack_correlation(const std::string& a_path, const std::string& b_path, doub
 int ctf_compare(const std::string& project_path, double max_err_low, double max_err_60, double max_angle_err) {
   const Project p = io::read_project(project_path);
   if (!p.truth) throw Error(project_path, "/truth", "missing", "a simulated project");
-  std::vector<double> low, mid, high, angle;
+  std::vector<double> low, mid, high, angle, res_low, res_high;
   for (std::size_t s = 0; s < p.tilt_series.size(); ++s)
     for (std::size_t i = 0; i < p.tilt_series[s].tilts.size(); ++i) {
       const auto& fit = p.tilt_series[s].tilts[i];
@@ -272,6 +272,8 @@ int ctf_compare(const std::string& project_path, double max_err_low, double max_
       const double err = std::abs(0.5 * (fit.defocus_u_A + fit.defocus_v_A) - 0.5 * (truth.defocus_u_A + truth.defocus_v_A));
       const double a = std::abs(truth.nominal_tilt_deg);
       (a <= 30 ? low : a < 55 ? mid : high).push_back(err);
+      if (a <= 30) res_low.push_back(fit.ctf_resolution_A > 0 ? fit.ctf_resolution_A : 99.0);
+      if (a >= 55) res_high.push_back(fit.ctf_resolution_A > 0 ? fit.ctf_resolution_A : 99.0);
       if (truth.defocus_u_A - truth.defocus_v_A >= 500 && a <= 30) {
         double d = std::fmod(std::abs(fit.defocus_angle_deg - truth.defocus_angle_deg), 180.0);
         angle.push_back(std::min(d, 180.0 - d));
@@ -286,6 +288,7 @@ int ctf_compare(const std::string& project_path, double max_err_low, double max_
   std::printf("median |defocus error|: %.0f A for |tilt| <= 30 (%zu tilts), %.0f A for 30-55 (%zu), %.0f A for >= 55 (%zu); "
               "median astigmatism-angle error %.1f deg (%zu tilts with >= 500 A astigmatism)\n",
               m_low, low.size(), m_mid, mid.size(), m_high, high.size(), m_angle, angle.size());
+  std::printf("median fit resolution: %.1f A for |tilt| <= 30, %.1f A for >= 55\n", median(res_low), median(res_high));
   const bool ok = m_low <= max_err_low && m_high <= max_err_60 && (angle.empty() || m_angle <= max_angle_err);
   std::printf("%s\n", ok ? "PASS" : "FAIL");
   return ok ? 0 : 1;

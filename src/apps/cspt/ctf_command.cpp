@@ -74,7 +74,7 @@ struct SeriesFits {
 /// Fit every tilt of one series: the least-tilted image first over the whole range, the others in a
 /// window around it; then vote on the handedness over tilts of 10-50 degrees and refit if inverted.
 SeriesFits fit_series(const TiltSeriesRecord& ts, const std::filesystem::path& dir, const CtfParams& optics, double px,
-                      const CtfSearchOptions& base, int threads, const std::string& diagnostics_dir) {
+                      const CtfSearchOptions& base, int threads, const std::string& diagnostics_dir, bool tilt_correction) {
   io::MrcReader stack((dir / ts.stack_path).string());
   const std::size_t n = ts.tilts.size();
   std::vector<Image> images(n);
@@ -83,6 +83,7 @@ SeriesFits fit_series(const TiltSeriesRecord& ts, const std::filesystem::path& d
   for (std::size_t i = 1; i < n; ++i)
     if (std::abs(ts.tilts[i].refined_tilt_deg) < std::abs(ts.tilts[first].refined_tilt_deg)) first = i;
   const auto tilt_of = [&](std::size_t i, double hand) {
+    if (!tilt_correction) return TiltForCtf{};  // every image fitted as if untilted (for comparison)
     return TiltForCtf{ts.tilts[i].refined_tilt_deg, ts.tilts[i].tilt_axis_deg, hand};
   };
   SeriesFits out;
@@ -109,7 +110,7 @@ SeriesFits fit_series(const TiltSeriesRecord& ts, const std::filesystem::path& d
     (plus >= minus ? out.votes_for : out.votes_against)++;
     margin += plus - minus;
   }
-  if (margin < 0) {
+  if (tilt_correction && margin < 0) {
     out.handedness = -1.0;
     fit_all(-1.0);
   }
@@ -126,7 +127,7 @@ SeriesFits fit_series(const TiltSeriesRecord& ts, const std::filesystem::path& d
 }
 
 int run_project(parallel::Context& ctx, const std::string& path, const CtfSearchOptions& base, int threads,
-                const std::string& diagnostics_dir) {
+                const std::string& diagnostics_dir, bool tilt_correction) {
   Project p = io::read_project(path);
   const auto dir = std::filesystem::path(path).parent_path();
   CtfParams optics;
@@ -138,7 +139,8 @@ int run_project(parallel::Context& ctx, const std::string& path, const CtfSearch
   // Each rank fits its share of the series; the root gathers the numbers and writes the project.
   nlohmann::json mine = nlohmann::json::array();
   for (std::size_t s = std::size_t(ctx.rank()); s < p.tilt_series.size(); s += std::size_t(ctx.size())) {
-    const auto r = fit_series(p.tilt_series[s], dir, optics, p.optics.pixel_size_A, base, threads, diagnostics_dir);
+    const auto r = fit_series(p.tilt_series[s], dir, optics, p.optics.pixel_size_A, base, threads, diagnostics_dir,
+                              tilt_correction);
     nlohmann::json fits = nlohmann::json::array();
     for (const auto& f : r.fits)
       fits.push_back({f.defocus1_A, f.defocus2_A, f.astig_angle_deg, f.score, f.fit_resolution_A, f.confident});
@@ -191,15 +193,20 @@ int run_ctf(parallel::Context& ctx, std::vector<std::string> raw_args) {
   cli.add_option("--tilt-axis", axis, "degrees, CCW from image +y");
   cli.add_option("--out", out_json, "write the fit as JSON here too");
   cli.add_option("--min-res", o.min_resolution_A, "lowest resolution fitted, A");
-  auto* max_res = cli.add_option("--max-res", o.max_resolution_A,
-                                 "highest resolution fitted, A (default 5; 8 for tilt series, whose late tilts are damaged)");
+  cli.add_option("--max-res", o.max_resolution_A, "highest resolution fitted, A (raised to 2.2 pixels if finer)");
   cli.add_option("--min-defocus", o.min_defocus_A, "A");
   cli.add_option("--max-defocus", o.max_defocus_A, "A");
   cli.add_option("--tile", o.tile_px, "tile size, px");
   cli.add_option("--threads", threads, "OpenMP threads");
   std::string diagnostics;
+  bool no_tilt_correction = false;
+  cli.add_flag("--no-tilt-correction", no_tilt_correction, "fit tilted images as if untilted (for comparison)");
   cli.add_option("--diagnostics", diagnostics, "write a PNG per fit (2D spectrum with the model, 1D profile) into this folder");
-  auto args = raw_args;
+  auto args = expand_config(raw_args, "ctf",
+                            {"project", "micrograph", "pixel-size", "voltage", "cs", "amp-contrast", "tilt-angle",
+                             "tilt-axis", "out", "min-res", "max-res", "min-defocus", "max-defocus", "tile", "threads",
+                             "diagnostics"},
+                            {"no-tilt-correction"});
   std::reverse(args.begin(), args.end());
   try {
     cli.parse(args);
@@ -211,8 +218,7 @@ int run_ctf(parallel::Context& ctx, std::vector<std::string> raw_args) {
   }
   if (project.empty() == micrograph.empty()) throw ConfigError("command line", "-p/--micrograph", "", "exactly one of them");
   if (!project.empty()) {
-    if (max_res->count() == 0) o.max_resolution_A = 8.0;
-    return run_project(ctx, project, o, std::max(1, threads), diagnostics);
+    return run_project(ctx, project, o, std::max(1, threads), diagnostics, !no_tilt_correction);
   }
   if (px <= 0) throw ConfigError("command line", "--pixel-size", std::to_string(px), "> 0 A");
   const Image im = io::MrcReader(micrograph).read_section(0);
