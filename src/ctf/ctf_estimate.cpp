@@ -183,10 +183,11 @@ double score(const FitPoints& pts, const CtfParams& trial) {
   return vv > 0 && vm > 0 ? cov / std::sqrt(vv * vm) : 0.0;
 }
 
-CtfParams with_defocus(CtfParams p, double d1, double d2, double angle_deg) {
+CtfParams with_defocus(CtfParams p, double d1, double d2, double angle_deg, double phase_deg = -1) {
   p.defocus_u_A = d1;
   p.defocus_v_A = d2;
   p.defocus_angle_deg = angle_deg;
+  if (phase_deg >= 0) p.phase_shift_deg = phase_deg;
   return p;
 }
 
@@ -255,7 +256,7 @@ CtfFit estimate_ctf(const Image& image, const CtfParams& optics, double px, cons
 
   // 1D search on the unstretched (or stretched at a first guess) spectrum, then refine in 2D; for a
   // tilted image the stretch uses the defocus found so far, and the search is repeated once.
-  double best_mean = 0;
+  double best_mean = 0, best_phase = 0;
   FitPoints pts;
   for (int pass = 0; pass < (std::abs(tilt.tilt_deg) > 0.5 ? 2 : 1); ++pass) {
     pts = prepare(tile_spectrum(image, t, tilt, pass == 0 ? 0.0 : best_mean, px), px, s_min, s_max);
@@ -264,19 +265,25 @@ CtfFit estimate_ctf(const Image& image, const CtfParams& optics, double px, cons
       return fit;
     }
     double best = -2;
-    for (double d = opts.min_defocus_A; d <= opts.max_defocus_A; d += opts.defocus_step_A) {
-      const double sc = score(pts, with_defocus(optics, d, d, 0));
-      if (sc > best) {
-        best = sc;
-        best_mean = d;
+    for (double ph = 0; ph < (opts.fit_phase_shift ? 180.0 : 1.0); ph += 15.0)
+      for (double d = opts.min_defocus_A; d <= opts.max_defocus_A; d += opts.defocus_step_A) {
+        const double sc = score(pts, with_defocus(optics, d, d, 0, opts.fit_phase_shift ? ph : -1));
+        if (sc > best) {
+          best = sc;
+          best_mean = d;
+          best_phase = ph;
+        }
       }
-    }
   }
-  // 2D: astigmatism and angle on a grid around the best mean, then coordinate descent.
-  double d1 = best_mean, d2 = best_mean, ang = 0, best = score(pts, with_defocus(optics, d1, d2, ang));
+  CtfParams base = optics;
+  if (opts.fit_phase_shift) base.phase_shift_deg = best_phase;
+  // 2D: astigmatism and angle on a grid around the best mean, then coordinate descent (with the
+  // phase shift as a fourth coordinate when asked).
+  double d1 = best_mean, d2 = best_mean, ang = 0, ph = base.phase_shift_deg;
+  double best = score(pts, with_defocus(base, d1, d2, ang));
   for (double astig = 250; astig <= opts.max_astigmatism_A; astig += 250)
     for (double a = -90; a < 90; a += 15) {
-      const double sc = score(pts, with_defocus(optics, best_mean + astig / 2, best_mean - astig / 2, a));
+      const double sc = score(pts, with_defocus(base, best_mean + astig / 2, best_mean - astig / 2, a));
       if (sc > best) {
         best = sc;
         d1 = best_mean + astig / 2;
@@ -284,26 +291,30 @@ CtfFit estimate_ctf(const Image& image, const CtfParams& optics, double px, cons
         ang = a;
       }
     }
-  double step_d = 200, step_a = 8;
-  for (int it = 0; it < 40 && (step_d > 5 || step_a > 0.5); ++it) {
+  double step_d = 200, step_a = 8, step_p = opts.fit_phase_shift ? 8 : 0;
+  for (int it = 0; it < 60 && (step_d > 5 || step_a > 0.5); ++it) {
     bool improved = false;
-    const double cand[6][3] = {{d1 + step_d, d2, ang}, {d1 - step_d, d2, ang}, {d1, d2 + step_d, ang},
-                               {d1, d2 - step_d, ang}, {d1, d2, ang + step_a},  {d1, d2, ang - step_a}};
+    const double cand[8][4] = {{d1 + step_d, d2, ang, ph}, {d1 - step_d, d2, ang, ph}, {d1, d2 + step_d, ang, ph},
+                               {d1, d2 - step_d, ang, ph}, {d1, d2, ang + step_a, ph},  {d1, d2, ang - step_a, ph},
+                               {d1, d2, ang, ph + step_p}, {d1, d2, ang, std::max(0.0, ph - step_p)}};
     for (const auto& c : cand) {
-      const double sc = score(pts, with_defocus(optics, c[0], c[1], c[2]));
+      const double sc = score(pts, with_defocus(base, c[0], c[1], c[2], c[3]));
       if (sc > best) {
         best = sc;
         d1 = c[0];
         d2 = c[1];
         ang = c[2];
+        ph = c[3];
         improved = true;
       }
     }
     if (!improved) {
       step_d /= 2;
       step_a /= 2;
+      step_p /= 2;
     }
   }
+  base.phase_shift_deg = ph;
   // Canonical form: defocus1 >= defocus2, angle in [-90, 90].
   if (d1 < d2) {
     std::swap(d1, d2);
@@ -314,7 +325,8 @@ CtfFit estimate_ctf(const Image& image, const CtfParams& optics, double px, cons
   fit.defocus2_A = d2;
   fit.astig_angle_deg = ang;
   fit.score = best;
-  const CtfParams final_ctf = with_defocus(optics, d1, d2, ang);
+  fit.phase_shift_deg = opts.fit_phase_shift ? ph : optics.phase_shift_deg;
+  const CtfParams final_ctf = with_defocus(base, d1, d2, ang);
   std::vector<double> freq, agreement;
   fit.fit_resolution_A = fit_resolution(pts, final_ctf, s_max, &freq, &agreement);
   const double mean_d = 0.5 * (d1 + d2);
@@ -373,7 +385,7 @@ double ctf_fit_score(const Image& image, const CtfParams& optics, double px, con
   const double s_min = 1.0 / opts.min_resolution_A, s_max = 1.0 / std::max(opts.max_resolution_A, 2.2 * px);
   const FitPoints pts = prepare(tile_spectrum(image, t, tilt, 0.5 * (fit.defocus1_A + fit.defocus2_A), px), px, s_min, s_max);
   if (pts.value.size() < 100) return 0.0;
-  return score(pts, with_defocus(optics, fit.defocus1_A, fit.defocus2_A, fit.astig_angle_deg));
+  return score(pts, with_defocus(optics, fit.defocus1_A, fit.defocus2_A, fit.astig_angle_deg, fit.phase_shift_deg));
 }
 
 }  // namespace cspt

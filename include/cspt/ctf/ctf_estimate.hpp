@@ -18,6 +18,7 @@ struct CtfSearchOptions {
   double min_defocus_A = 5000.0, max_defocus_A = 50000.0, defocus_step_A = 100.0;
   double max_astigmatism_A = 3000.0;
   int tile_px = 512;                ///< power-spectrum tiles (halved until they fit the image)
+  bool fit_phase_shift = false;     ///< also fit an additional phase shift (phase plate), 0-180 degrees
 };
 
 /// The tilt of the image, from alignment: the CTF of each tile is then that of its own height.
@@ -29,6 +30,7 @@ struct TiltForCtf {
 
 struct CtfFit {
   double defocus1_A = 0.0, defocus2_A = 0.0, astig_angle_deg = 0.0;  ///< cisTEM convention, defocus1 >= defocus2
+  double phase_shift_deg = 0.0;   ///< fitted only with CtfSearchOptions::fit_phase_shift
   double score = 0.0;             ///< normalised correlation of the model CTF^2 with the spectrum
   double fit_resolution_A = 0.0;  ///< finest resolution to which the Thon rings match the model
   bool confident = false;

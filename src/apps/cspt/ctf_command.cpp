@@ -24,6 +24,7 @@ nlohmann::ordered_json fit_json(const CtfFit& f) {
   j["defocus1_A"] = f.defocus1_A;
   j["defocus2_A"] = f.defocus2_A;
   j["astig_angle_deg"] = f.astig_angle_deg;
+  j["phase_shift_deg"] = f.phase_shift_deg;
   j["score"] = f.score;
   j["fit_resolution_A"] = f.fit_resolution_A;
   j["confidence"] = f.confident ? "ok" : "low";
@@ -201,12 +202,13 @@ int run_ctf(parallel::Context& ctx, std::vector<std::string> raw_args) {
   std::string diagnostics;
   bool no_tilt_correction = false;
   cli.add_flag("--no-tilt-correction", no_tilt_correction, "fit tilted images as if untilted (for comparison)");
+  cli.add_flag("--phase-shift", o.fit_phase_shift, "also fit a phase shift (phase plate data)");
   cli.add_option("--diagnostics", diagnostics, "write a PNG per fit (2D spectrum with the model, 1D profile) into this folder");
   auto args = expand_config(raw_args, "ctf",
                             {"project", "micrograph", "pixel-size", "voltage", "cs", "amp-contrast", "tilt-angle",
                              "tilt-axis", "out", "min-res", "max-res", "min-defocus", "max-defocus", "tile", "threads",
                              "diagnostics"},
-                            {"no-tilt-correction"});
+                            {"no-tilt-correction", "phase-shift"});
   std::reverse(args.begin(), args.end());
   try {
     cli.parse(args);

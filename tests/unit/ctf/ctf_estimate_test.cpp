@@ -48,6 +48,19 @@ TEST(CtfEstimateTest, recovers_a_known_astigmatic_ctf) {
   EXPECT_GT(f.fit_resolution_A, 0);
 }
 
+TEST(CtfEstimateTest, fits_a_phase_shift_when_asked) {
+  CtfParams truth;
+  truth.defocus_u_A = truth.defocus_v_A = 9000;
+  truth.phase_shift_deg = 70;
+  const Image im = synthetic_micrograph(1024, 1.5, truth, 0.3, 4);
+  CtfSearchOptions o;
+  o.fit_phase_shift = true;
+  CtfParams optics;  // phase shift 0: the estimator must find it
+  const CtfFit f = estimate_ctf(im, optics, 1.5, o);
+  EXPECT_NEAR(f.phase_shift_deg, 70, 10);
+  EXPECT_NEAR(0.5 * (f.defocus1_A + f.defocus2_A), 9000, 150);
+}
+
 TEST(CtfEstimateTest, blank_flat_and_ringless_images_have_low_confidence) {
   CtfParams optics;
   Image zeros(512, 512, 1.5);
