@@ -1,4 +1,4 @@
-// SerialEM .mdoc writer and reader: a line scanner for the autodoc subset SerialEM writes.
+// SerialEM .mdoc writer and reader: a line scanner for the subset of the format SerialEM writes.
 #include "cspt/io/mdoc.hpp"
 
 #include <fcntl.h>
@@ -17,6 +17,7 @@
 #include <string_view>
 #include <utility>
 
+#include "cspt/io/atomic_file.hpp"
 #include "cspt/util/error.hpp"
 
 namespace cspt::io {
@@ -52,15 +53,6 @@ void append_keys(std::string& out, const KeyList& keys, const std::string& block
   }
 }
 
-void write_all(int fd, const std::string& text, const std::string& tmp) {
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw IoError(tmp, "", "", std::string("write failed: ") + std::strerror(errno));
-    done += static_cast<std::size_t>(n);
-  }
-}
 
 // ---- reading ----
 
@@ -176,23 +168,7 @@ void write_mdoc(const std::string& path, const Mdoc& m) {
   } catch (const IoError& e) {
     throw IoError(path + ": " + e.where(), e.field(), e.value(), e.expectation());
   }
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw IoError(tmp, "", "", std::string("cannot open for writing: ") + std::strerror(errno));
-  try {
-    write_all(fd, text, tmp);
-    // fsync before rename: after a crash the file is either the old one or the complete new one.
-    if (::fsync(fd) != 0) throw IoError(tmp, "", "", std::string("fsync failed: ") + std::strerror(errno));
-  } catch (...) {
-    ::close(fd);
-    std::remove(tmp.c_str());
-    throw;
-  }
-  if (::close(fd) != 0 || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    std::remove(tmp.c_str());
-    throw IoError(path, "", "", "cannot replace with " + tmp + ": " + reason);
-  }
+  write_file_atomically(path, text);
 }
 
 Mdoc parse_mdoc(const std::string& text, const std::string& where) { return Parser(where).parse(text); }

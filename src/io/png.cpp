@@ -13,6 +13,7 @@
 #include <cstring>
 #include <limits>
 
+#include "cspt/io/atomic_file.hpp"
 #include "cspt/util/error.hpp"
 
 namespace cspt::io {
@@ -64,15 +65,6 @@ std::string encode_png(const std::string& path, const RgbImage& im) {
   return out;
 }
 
-void write_all(int fd, const std::string& bytes, const std::string& where) {
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw IoError(where, "", "", std::string("write failed: ") + std::strerror(errno));
-    done += std::size_t(n);
-  }
-}
 
 }  // namespace
 
@@ -84,22 +76,7 @@ void write_png(const std::string& path, const RgbImage& image) {
     throw IoError(path, "pixels", std::to_string(image.pixels.size()),
                   "width * height = " + std::to_string(std::size_t(image.width) * std::size_t(image.height)));
   const std::string bytes = encode_png(path, image);
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw IoError(tmp, "", "", std::string("cannot open for writing: ") + std::strerror(errno));
-  try {
-    write_all(fd, bytes, tmp);
-    if (::fsync(fd) != 0) throw IoError(tmp, "", "", std::string("fsync failed: ") + std::strerror(errno));
-  } catch (...) {
-    ::close(fd);
-    std::remove(tmp.c_str());
-    throw;
-  }
-  if (::close(fd) != 0 || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    std::remove(tmp.c_str());
-    throw IoError(path, "", "", "cannot replace with " + tmp + ": " + reason);
-  }
+  write_file_atomically(path, bytes);
 }
 
 RgbImage grey_picture(const Image& image, double lo, double hi) {

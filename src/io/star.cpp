@@ -12,6 +12,7 @@
 #include <fstream>
 #include <string_view>
 
+#include "cspt/io/atomic_file.hpp"
 #include "cspt/util/error.hpp"
 
 namespace cspt::io {
@@ -252,15 +253,6 @@ void append_table(std::string& out, const StarTable& t) {
   out += '\n';
 }
 
-void write_all(int fd, const std::string& text, const std::string& tmp) {
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw IoError(tmp, "", "", std::string("write failed: ") + std::strerror(errno));
-    done += static_cast<std::size_t>(n);
-  }
-}
 
 }  // namespace
 
@@ -296,25 +288,7 @@ void write_star(const std::string& path, const StarFile& f) {
   } catch (const IoError& e) {
     throw IoError(path + ": " + e.where(), e.field(), e.value(), e.expectation());
   }
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    throw IoError(tmp, "", "", std::string("cannot open for writing: ") + std::strerror(errno));
-  try {
-    write_all(fd, text, tmp);
-    // fsync before rename: after a crash the file is either the old one or the complete new one.
-    if (::fsync(fd) != 0)
-      throw IoError(tmp, "", "", std::string("fsync failed: ") + std::strerror(errno));
-  } catch (...) {
-    ::close(fd);
-    std::remove(tmp.c_str());
-    throw;
-  }
-  if (::close(fd) != 0 || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(errno);
-    std::remove(tmp.c_str());
-    throw IoError(path, "", "", "cannot replace with " + tmp + ": " + reason);
-  }
+  write_file_atomically(path, text);
 }
 
 }  // namespace cspt::io

@@ -1,4 +1,4 @@
-// SerialEM .mdoc metadata files (IMOD autodoc): global keys, title lines and [ZValue = k] sections.
+// SerialEM .mdoc metadata files (IMOD auto-documentation format): globals, titles and [ZValue = k] sections.
 #pragma once
 
 #include <string>
