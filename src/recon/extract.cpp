@@ -12,6 +12,31 @@
 
 namespace cspt {
 
+std::vector<ProjectionRecord> projections_from_tilt_ctf(const Project& project, GeometrySource geometry,
+                                                        double handedness) {
+  const bool use_truth = geometry == GeometrySource::truth;
+  if (use_truth && !project.truth) throw IoError("project", "/truth", "missing", "a simulated project");
+  const auto& particles = use_truth ? project.truth->particles : project.particles;
+  std::vector<ProjectionRecord> out;
+  for (std::size_t i = 0; i < particles.size(); ++i) {
+    const auto& p = particles[i];
+    const auto& ts = project.tilt_series.at(std::size_t(p.tilt_series));
+    const auto& tilts = use_truth ? project.truth->tilts.at(std::size_t(p.tilt_series)) : ts.tilts;
+    const double hand = handedness != 0.0 ? handedness : (ts.defocus_handedness != 0.0 ? ts.defocus_handedness : 1.0);
+    for (std::size_t t = 0; t < tilts.size(); ++t) {
+      const auto& tr = tilts[t];
+      if (tr.defocus_u_A <= 0) {
+        throw IoError("project", "/tilt_series/" + ts.name + "/tilts/defocus_u_A", std::to_string(tr.defocus_u_A),
+                      "a fitted defocus for every tilt (run cspt ctf first)");
+      }
+      const TiltImageGeometry g{tr.refined_tilt_deg, tr.tilt_axis_deg, tr.shift_x_A, tr.shift_y_A};
+      const double dz = -hand * height_A(g, Eigen::Vector3d(p.x_A, p.y_A, p.z_A));
+      out.push_back({int(i), int(t), tr.defocus_u_A + dz, tr.defocus_v_A + dz, tr.defocus_angle_deg, 0.0});
+    }
+  }
+  return out;
+}
+
 ParticleSet extract_particles(const Project& project, const std::string& project_dir, int box,
                               const std::string& stack_path, GeometrySource geometry, bool relion_contrast) {
   const bool use_truth = geometry == GeometrySource::truth;

@@ -14,6 +14,13 @@ namespace cspt {
 /// Which geometry to cut with: the project's own (refined) records, or the simulation's truth.
 enum class GeometrySource { project, truth };
 
+/// Per-projection defocus for every particle in every tilt of its series: the tilt's defocus (its
+/// fitted or true CTF, which refers to the tomogram origin) corrected by the particle's height after
+/// tilting, Delta f = Delta f_tilt - handedness * height (docs/conventions.md). `handedness` 0 takes
+/// each series' own `defocus_handedness` (+1 when undetermined).
+std::vector<ProjectionRecord> projections_from_tilt_ctf(const Project& project, GeometrySource geometry,
+                                                        double handedness = 0.0);
+
 /// Cut every projection of every particle of `project` (files resolved relative to `project_dir`)
 /// into boxes of `box_px`, normalised to contrast (image / its mean - 1), and write them as one
 /// MRC stack at `stack_path`. Returns the particle set (our CTF sign: raw images, protein dark),

@@ -27,7 +27,13 @@ int run_extract(parallel::Context& ctx, std::vector<std::string> raw_args) {
   cli.add_option("-o,--out", out_dir, "output folder for particles.star and particles.mrcs")->required();
   cli.add_option("--box", box, "box size in pixels")->required();
   cli.add_option("--geometry", geometry, "project (the project's tilt geometry and defocus) or truth (a simulation's)");
-  auto args = expand_config(raw_args, "extract", {"project", "out", "box", "geometry"}, {});
+  std::string defocus = "auto";
+  double hand = 0.0;
+  cli.add_option("--defocus", defocus,
+                 "tilts: each tilt's CTF corrected by the particle's height; records: the stored per-projection "
+                 "defocus; auto: records if present, else tilts");
+  cli.add_option("--defocus-handedness", hand, "+1 or -1 to override the series' handedness (0: as stored)");
+  auto args = expand_config(raw_args, "extract", {"project", "out", "box", "geometry", "defocus", "defocus-handedness"}, {});
   std::reverse(args.begin(), args.end());
   try {
     cli.parse(args);
@@ -42,15 +48,23 @@ int run_extract(parallel::Context& ctx, std::vector<std::string> raw_args) {
     throw ConfigError("command line", "--geometry", geometry, "project or truth");
   if (!ctx.is_root()) return 0;  // extraction is I/O-bound; one rank does it
 
-  const Project p = io::read_project(project_path);
+  if (defocus != "auto" && defocus != "tilts" && defocus != "records")
+    throw ConfigError("command line", "--defocus", defocus, "auto, tilts or records");
+  if (hand != 0.0 && std::abs(hand) != 1.0)
+    throw ConfigError("command line", "--defocus-handedness", std::to_string(hand), "+1, -1 or 0");
+  Project p = io::read_project(project_path);
   const std::string project_dir = std::filesystem::path(project_path).parent_path().string();
-  if (geometry == "project" && p.projections.empty())
-    throw IoError(project_path, "/projections", "0 rows", "per-projection CTF (run cspt ctf first), or --geometry truth");
+  const GeometrySource source = geometry == "truth" ? GeometrySource::truth : GeometrySource::project;
+  if (source == GeometrySource::truth && !p.truth)
+    throw IoError(project_path, "/truth", "missing", "a simulated project for --geometry truth");
+  auto& records = source == GeometrySource::truth ? p.truth->projections : p.projections;
+  if (defocus == "tilts" || (defocus == "auto" && records.empty())) records = projections_from_tilt_ctf(p, source, hand);
   OutputDir out(out_dir);
   const std::string stack = out.staged("particles.mrcs");
-  ParticleSet set = extract_particles(p, project_dir.empty() ? "." : project_dir, box, stack,
-                                      geometry == "truth" ? GeometrySource::truth : GeometrySource::project, true);
-  set.stack_paths = {"particles.mrcs"};  // the STAR names the stack beside it
+  ParticleSet set = extract_particles(p, project_dir.empty() ? "." : project_dir, box, stack, source, true);
+  // As RELION resolves image names from the working directory, the STAR names the stack by the
+  // output folder as given (cspt also tries the STAR file's own folder).
+  set.stack_paths = {(std::filesystem::path(out_dir) / "particles.mrcs").string()};
   set.source = project_path;
   io::write_relion_particles(out.staged("particles.star"), set);
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -58,6 +72,7 @@ int run_extract(parallel::Context& ctx, std::vector<std::string> raw_args) {
   j["command"] = "extract";
   j["project"] = project_path;
   j["geometry"] = geometry;
+  j["defocus"] = defocus;
   j["box"] = box;
   j["pixel_size_A"] = set.pixel_size_A;
   j["n_particles"] = set.n_particles;
