@@ -1,6 +1,7 @@
 // Extraction of particle projections from raw tilt series.
 #include "cspt/recon/extract.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <numeric>
@@ -58,6 +59,12 @@ ParticleSet extract_particles(const Project& project, const std::string& project
   std::vector<std::vector<std::size_t>> by_series(project.tilt_series.size());
   for (std::size_t i = 0; i < projections.size(); ++i)
     by_series.at(std::size_t(particles.at(std::size_t(projections[i].particle)).tilt_series)).push_back(i);
+  // Canonical order, whatever the order of the records: by particle, then by tilt, so that all
+  // projections of a particle are contiguous in the stack.
+  for (auto& list : by_series)
+    std::sort(list.begin(), list.end(), [&](std::size_t a, std::size_t b) {
+      return std::pair(projections[a].particle, projections[a].tilt) < std::pair(projections[b].particle, projections[b].tilt);
+    });
 
   io::MrcStackWriter writer(stack_path, box, box, px);
   int section = 0;

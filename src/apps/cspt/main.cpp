@@ -19,6 +19,8 @@ constexpr const char* kUsage =
     "  ctf           astigmatic (tilted) CTF estimation: a project's tilt series, or one micrograph\n"
     "  extract       particle projections cut from the raw tilt series (RELION STAR + stack)\n"
     "  reconstruct   half-maps, map, FSC and resolution from particle projections\n"
+    "  export imod   tilt angles and alignments as IMOD .rawtlt/.tlt/.xf\n"
+    "  import imod   IMOD .tlt/.xf alignments into a project\n"
     "  --version     print the version\n"
     "Run 'cspt SUBCOMMAND --help' for a subcommand's options.\n";
 
@@ -35,8 +37,10 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
-  if (command != "reconstruct" && command != "simulate" && command != "extract" && command != "ctf") {
-    std::fprintf(stderr, "cspt: subcommand = %s: expected one of: simulate, ctf, extract, reconstruct\n", command.c_str());
+  if (command != "reconstruct" && command != "simulate" && command != "extract" && command != "ctf" &&
+      command != "export" && command != "import") {
+    std::fprintf(stderr, "cspt: subcommand = %s: expected one of: simulate, ctf, extract, reconstruct, export, import\n",
+                 command.c_str());
     return 2;
   }
 
@@ -55,6 +59,7 @@ int main(int argc, char** argv) {
     if (command == "simulate") return cspt::app::run_simulate(*ctx, args);
     if (command == "extract") return cspt::app::run_extract(*ctx, args);
     if (command == "ctf") return cspt::app::run_ctf(*ctx, args);
+    if (command == "export" || command == "import") return cspt::app::run_interop(*ctx, command, args);
     return cspt::app::run_reconstruct(*ctx, args);
   } catch (const cspt::PeerFailure&) {
     return 2;

@@ -1,0 +1,102 @@
+// cspt export imod / cspt import imod: tilt angles and alignments as IMOD files, per tilt series.
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+
+#include "apps/cspt/commands.hpp"
+#include "apps/cspt/output_dir.hpp"
+#include "cspt/io/imod.hpp"
+#include "cspt/io/project_file.hpp"
+#include "cspt/util/error.hpp"
+
+namespace cspt::app {
+namespace {
+namespace fs = std::filesystem;
+
+/// Tilts of a series in stack order (IMOD files list views by section).
+std::vector<std::size_t> stack_order(const std::vector<TiltRecord>& tilts) {
+  std::vector<std::size_t> order(tilts.size());
+  for (std::size_t i = 0; i < tilts.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return tilts[a].section < tilts[b].section; });
+  return order;
+}
+
+void parse(CLI::App& cli, std::vector<std::string> args) {
+  std::reverse(args.begin(), args.end());
+  cli.parse(args);
+}
+
+}  // namespace
+
+int run_interop(parallel::Context& ctx, const std::string& direction, std::vector<std::string> args) {
+  if (args.empty() || args[0] != "imod")
+    throw ConfigError("command line", "format", args.empty() ? "" : args[0], "imod (RELION formats arrive later)");
+  args.erase(args.begin());
+  std::string project_path, dir, geometry = "project";
+  CLI::App cli{"IMOD tilt angles (.rawtlt, .tlt) and alignments (.xf), one set per tilt series.", "cspt " + direction + " imod"};
+  cli.add_option("-p,--project", project_path, "project file")->required();
+  cli.add_option(direction == "export" ? "-o,--out" : "--dir", dir, "folder of NAME.rawtlt, NAME.tlt, NAME.xf")->required();
+  if (direction == "export") cli.add_option("--geometry", geometry, "project or truth (a simulation's)");
+  try {
+    parse(cli, args);
+  } catch (const CLI::CallForHelp&) {
+    if (ctx.is_root()) std::fputs(cli.help().c_str(), stdout);
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    throw ConfigError("command line", e.get_name(), "", e.what());
+  }
+  if (!ctx.is_root()) return 0;
+  Project p = io::read_project(project_path);
+  const double px = p.optics.pixel_size_A;
+  if (direction == "export") {
+    if (geometry == "truth" && !p.truth) throw IoError(project_path, "/truth", "missing", "a simulated project");
+    OutputDir out(dir);
+    for (std::size_t s = 0; s < p.tilt_series.size(); ++s) {
+      const auto& ts = p.tilt_series[s];
+      const auto& tilts = geometry == "truth" ? p.truth->tilts[s] : ts.tilts;
+      std::vector<double> raw, refined;
+      std::vector<io::XfTransform> xf;
+      for (auto i : stack_order(tilts)) {
+        raw.push_back(tilts[i].nominal_tilt_deg);
+        refined.push_back(tilts[i].refined_tilt_deg);
+        xf.push_back(io::xf_from_geometry(tilts[i].tilt_axis_deg, tilts[i].shift_x_A, tilts[i].shift_y_A, ts.nx_px, ts.ny_px, px));
+      }
+      io::write_tilt_angles(out.staged(ts.name + ".rawtlt"), raw);
+      io::write_tilt_angles(out.staged(ts.name + ".tlt"), refined);
+      io::write_xf(out.staged(ts.name + ".xf"), xf);
+    }
+    out.commit();
+    std::printf("cspt export imod: %zu tilt series to %s\n", p.tilt_series.size(), dir.c_str());
+    return 0;
+  }
+  int imported = 0;
+  for (auto& ts : p.tilt_series) {
+    const fs::path tlt = fs::path(dir) / (ts.name + ".tlt"), xff = fs::path(dir) / (ts.name + ".xf");
+    if (!fs::exists(tlt) && !fs::exists(xff)) continue;
+    const auto order = stack_order(ts.tilts);
+    if (fs::exists(tlt)) {
+      const auto angles = io::read_tilt_angles(tlt.string());
+      if (angles.size() != order.size())
+        throw IoError(tlt.string(), "lines", std::to_string(angles.size()), std::to_string(order.size()) + " (one per view of " + ts.name + ")");
+      for (std::size_t k = 0; k < order.size(); ++k) ts.tilts[order[k]].refined_tilt_deg = angles[k];
+    }
+    if (fs::exists(xff)) {
+      const auto xf = io::read_xf(xff.string());
+      if (xf.size() != order.size())
+        throw IoError(xff.string(), "lines", std::to_string(xf.size()), std::to_string(order.size()) + " (one per view of " + ts.name + ")");
+      for (std::size_t k = 0; k < order.size(); ++k) {
+        auto& t = ts.tilts[order[k]];
+        io::geometry_from_xf(xf[k], ts.nx_px, ts.ny_px, px, t.tilt_axis_deg, t.shift_x_A, t.shift_y_A);
+      }
+    }
+    ++imported;
+  }
+  if (imported == 0) throw IoError(dir, "NAME.tlt / NAME.xf", "none found", "IMOD files named after the project's tilt series");
+  io::write_project(project_path, p);
+  std::printf("cspt import imod: alignments of %d tilt series into %s\n", imported, project_path.c_str());
+  return 0;
+}
+
+}  // namespace cspt::app
