@@ -208,3 +208,33 @@ std::string serialem_datetime(double timestamp_s_since_2020) {
 }
 
 }  // namespace cspt::io
+
+namespace cspt::io {
+namespace {
+// Days from 1970-01-01 to a proleptic Gregorian date (the standard era-based count).
+long long days_since_epoch(long long y, int m, int d) {
+  y -= m <= 2;
+  const long long era = (y >= 0 ? y : y - 399) / 400;
+  const long long yoe = y - era * 400;
+  const long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+}  // namespace
+
+double parse_serialem_datetime(const std::string& text) {
+  static constexpr const char* kMonthNames[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  int d = 0, y = 0, hh = 0, mm = 0, ss = 0;
+  char mon[4] = {0};
+  if (std::sscanf(text.c_str(), " %d-%3s-%d %d:%d:%d", &d, mon, &y, &hh, &mm, &ss) != 6) return std::nan("");
+  int m = 0;
+  for (int i = 0; i < 12; ++i)
+    if (std::string(mon) == kMonthNames[i]) m = i + 1;
+  if (m == 0 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60) return std::nan("");
+  if (y < 100) y += 2000;
+  const long long days = days_since_epoch(y, m, d) - days_since_epoch(2020, 1, 1);
+  return double(days) * 86400.0 + hh * 3600.0 + mm * 60.0 + ss;
+}
+
+}  // namespace cspt::io

@@ -78,11 +78,11 @@ io::Mdoc make_mdoc(const SimulationConfig& cfg, const TiltSeriesRecord& ts, cons
               {"StageZ", fmt("%.3f", t.stage_z_um)},
               {"ExposureDose", fmt("%.3f", t.dose_e_per_A2)},
               {"PixelSpacing", fmt("%.4f", cfg.pixel_size_A)},
-              {"Defocus", fmt("%.3f", -t.target_defocus_A / 1e4)},
+              {"Defocus", fmt("%.4f", -t.target_defocus_A / 1e4)},
               {"ImageShift", fmt("%.3f %.3f", t.image_shift_x_um, t.image_shift_y_um)},
               {"RotationAngle", fmt("%.2f", cfg.tilt_axis_deg + 90.0)},
               {"ExposureTime", "1.0"},
-              {"TargetDefocus", fmt("%.3f", -t.target_defocus_A / 1e4)},
+              {"TargetDefocus", fmt("%.4f", -t.target_defocus_A / 1e4)},
               {"PriorRecordDose", fmt("%.3f", t.prior_dose_e_per_A2)},
               {"DateTime", io::serialem_datetime(t.timestamp_s)},
               {"TimeStamp", fmt("%.0f", t.timestamp_s)}};

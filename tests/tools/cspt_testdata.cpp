@@ -294,6 +294,20 @@ int ctf_compare(const std::string& project_path, double max_err_low, double max_
   return ok ? 0 : 1;
 }
 
+// Print a series' tilt records, one line per tilt in acquisition order (for shell tests).
+int print_tilts(const std::string& project_path, const std::string& series) {
+  const Project p = io::read_project(project_path);
+  for (const auto& ts : p.tilt_series) {
+    if (ts.name != series) continue;
+    for (const auto& t : ts.tilts)
+      std::printf("section %d order %d tilt %.2f dose %.3f prior %.3f target %.0f axis %.2f\n", t.section,
+                  t.acquisition_order, t.nominal_tilt_deg, t.dose_e_per_A2, t.prior_dose_e_per_A2, t.target_defocus_A,
+                  t.tilt_axis_deg);
+    return 0;
+  }
+  throw Error(project_path, "series", series, "a tilt series of the project");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -351,6 +365,10 @@ int main(int argc, char** argv) {
   cc->add_option("--max-error-low", err_low);
   cc->add_option("--max-error-60", err_60);
   cc->add_option("--max-angle-error", err_angle);
+  std::string series;
+  auto* pt = app.add_subcommand("tilts", "print a tilt series' records");
+  pt->add_option("--project", project_path)->required();
+  pt->add_option("--series", series)->required();
   auto* cmp = app.add_subcommand("compare", "compare two maps (and each against a truth)");
   cmp->add_option("--a", a)->required();
   cmp->add_option("--b", b)->required();
@@ -370,6 +388,7 @@ int main(int argc, char** argv) {
     if (*st) return make_star(n, box, px, seed, stack, !no_ctf, out);
     if (*no) return add_noise(in, out, snr, diam, seed);
     if (*sc) return stack_correlation(a, b, bounds.min_corr);
+    if (*pt) return print_tilts(project_path, series);
     if (*cc) return ctf_compare(project_path, err_low, err_60, err_angle);
     if (*pr) return make_projections(n, star_seed, out, stack, atoms_seed_box(atoms, radius, sym, seed), box, px, !no_ctf);
     return compare(a, b, truth, mask_radius, bounds, csv);

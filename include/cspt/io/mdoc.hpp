@@ -47,4 +47,8 @@ Mdoc read_mdoc(const std::string& path);
 /// Throws ConfigError on a non-finite timestamp.
 std::string serialem_datetime(double timestamp_s_since_2020);
 
+/// The inverse: seconds since 2020-01-01 UTC from "dd-Mon-yyyy  HH:MM:SS" (any spacing; a two-digit
+/// year means 20yy). NaN if the text is not such a date.
+double parse_serialem_datetime(const std::string& text);
+
 }  // namespace cspt::io

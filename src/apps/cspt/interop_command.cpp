@@ -8,12 +8,14 @@
 #include "apps/cspt/commands.hpp"
 #include "apps/cspt/output_dir.hpp"
 #include "cspt/io/imod.hpp"
+#include "cspt/io/mdoc_import.hpp"
 #include "cspt/io/project_file.hpp"
 #include "cspt/util/error.hpp"
 
 namespace cspt::app {
 namespace {
 namespace fs = std::filesystem;
+void parse(CLI::App& cli, std::vector<std::string> args);
 
 /// Tilts of a series in stack order (IMOD files list views by section).
 std::vector<std::size_t> stack_order(const std::vector<TiltRecord>& tilts) {
@@ -30,9 +32,64 @@ void parse(CLI::App& cli, std::vector<std::string> args) {
 
 }  // namespace
 
+/// cspt import mdoc: a tilt series (stack + .mdoc) added to a project (created if missing).
+int import_mdoc(parallel::Context& ctx, std::vector<std::string> args) {
+  std::string project_path, stack, mdoc, name;
+  double cs = 2.7, q0 = 0.07;
+  CLI::App cli{"Add a SerialEM tilt series (stack + .mdoc) to a project.", "cspt import mdoc"};
+  cli.add_option("-p,--project", project_path, "project file (created if missing)")->required();
+  cli.add_option("--stack", stack, "raw tilt stack (MRC)")->required();
+  cli.add_option("--mdoc", mdoc, "SerialEM .mdoc (default: STACK.mdoc)");
+  cli.add_option("--name", name, "tilt-series name (default: the stack's file name)");
+  cli.add_option("--cs", cs, "spherical aberration, mm (new project)");
+  cli.add_option("--amp-contrast", q0, "amplitude contrast (new project)");
+  try {
+    parse(cli, args);
+  } catch (const CLI::CallForHelp&) {
+    if (ctx.is_root()) std::fputs(cli.help().c_str(), stdout);
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    throw ConfigError("command line", e.get_name(), "", e.what());
+  }
+  if (!ctx.is_root()) return 0;
+  if (mdoc.empty()) mdoc = stack + ".mdoc";
+  if (name.empty()) name = fs::path(stack).stem().string();
+  Project p;
+  const bool exists = fs::exists(project_path);
+  if (exists) p = io::read_project(project_path);
+  double px = 0, kv = 300;
+  const fs::path base = fs::absolute(project_path).parent_path();
+  TiltSeriesRecord ts = io::tilt_series_from_mdoc(mdoc, stack, name, px, kv);
+  ts.stack_path = fs::relative(fs::absolute(stack), base).string();
+  ts.mdoc_path = fs::relative(fs::absolute(mdoc), base).string();
+  if (px <= 0) throw IoError(mdoc, "PixelSpacing", "missing", "the pixel size in the .mdoc globals");
+  for (const auto& other : p.tilt_series)
+    if (other.name == name) throw ConfigError("command line", "--name", name, "a name not already in " + project_path);
+  if (!exists) {
+    p.optics.voltage_kV = kv;
+    p.optics.cs_mm = cs;
+    p.optics.amplitude_contrast = q0;
+    p.optics.pixel_size_A = px;
+    p.optics.detector_nx_px = ts.nx_px;
+    p.optics.detector_ny_px = ts.ny_px;
+    p.created_by = "cspt import mdoc 0.1.0";
+  } else if (std::abs(p.optics.pixel_size_A - px) > 0.005 * px) {
+    throw IoError(mdoc, "PixelSpacing", std::to_string(px), "the project's pixel size " + std::to_string(p.optics.pixel_size_A));
+  }
+  p.tilt_series.push_back(ts);
+  io::write_project(project_path, p);
+  std::printf("cspt import mdoc: %s, %zu tilts (%.1f to %.1f deg) into %s\n", name.c_str(), ts.tilts.size(),
+              std::min_element(ts.tilts.begin(), ts.tilts.end(), [](auto& a, auto& b) { return a.nominal_tilt_deg < b.nominal_tilt_deg; })->nominal_tilt_deg,
+              std::max_element(ts.tilts.begin(), ts.tilts.end(), [](auto& a, auto& b) { return a.nominal_tilt_deg < b.nominal_tilt_deg; })->nominal_tilt_deg,
+              project_path.c_str());
+  return 0;
+}
+
 int run_interop(parallel::Context& ctx, const std::string& direction, std::vector<std::string> args) {
+  if (direction == "import" && !args.empty() && args[0] == "mdoc") return import_mdoc(ctx, {args.begin() + 1, args.end()});
   if (args.empty() || args[0] != "imod")
-    throw ConfigError("command line", "format", args.empty() ? "" : args[0], "imod (RELION formats arrive later)");
+    throw ConfigError("command line", "format", args.empty() ? "" : args[0],
+                      direction == "import" ? "imod or mdoc" : "imod (RELION formats arrive later)");
   args.erase(args.begin());
   std::string project_path, dir, geometry = "project";
   CLI::App cli{"IMOD tilt angles (.rawtlt, .tlt) and alignments (.xf), one set per tilt series.", "cspt " + direction + " imod"};

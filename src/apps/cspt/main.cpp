@@ -21,6 +21,7 @@ constexpr const char* kUsage =
     "  reconstruct   half-maps, map, FSC and resolution from particle projections\n"
     "  export imod   tilt angles and alignments as IMOD .rawtlt/.tlt/.xf\n"
     "  import imod   IMOD .tlt/.xf alignments into a project\n"
+    "  import mdoc   a SerialEM tilt series (stack + .mdoc) into a project\n"
     "  --version     print the version\n"
     "Run 'cspt SUBCOMMAND --help' for a subcommand's options.\n";
 
