@@ -39,7 +39,8 @@ std::vector<ProjectionRecord> projections_from_tilt_ctf(const Project& project, 
 }
 
 ParticleSet extract_particles(const Project& project, const std::string& project_dir, int box,
-                              const std::string& stack_path, GeometrySource geometry, bool relion_contrast) {
+                              const std::string& stack_path, GeometrySource geometry, bool relion_contrast,
+                              std::size_t* skipped) {
   const bool use_truth = geometry == GeometrySource::truth;
   if (use_truth && !project.truth) throw IoError(project_dir, "/truth", "missing", "a simulated project");
   const auto& particles = use_truth ? project.truth->particles : project.particles;
@@ -68,6 +69,8 @@ ParticleSet extract_particles(const Project& project, const std::string& project
 
   io::MrcStackWriter writer(stack_path, box, box, px);
   int section = 0;
+  std::size_t outside = 0;
+  std::vector<int> kept_per_particle(particles.size(), 0);
   for (std::size_t s = 0; s < project.tilt_series.size(); ++s) {
     if (by_series[s].empty()) continue;
     const auto& ts = project.tilt_series[s];
@@ -91,12 +94,15 @@ ParticleSet extract_particles(const Project& project, const std::string& project
       const Eigen::Vector3d r(p.x_A, p.y_A, p.z_A);
       const Eigen::Vector2d u = project_point_A(g, r) / px + Eigen::Vector2d(nx / 2, ny / 2);
       const int ix = int(std::lround(u.x())), iy = int(std::lround(u.y()));
+      if (ix - box / 2 < 0 || iy - box / 2 < 0 || ix - box / 2 + box > nx || iy - box / 2 + box > ny) {
+        ++outside;  // the particle keeps its other tilts
+        continue;
+      }
       Image cut(box, box, px);
       for (int y = 0; y < box; ++y)
-        for (int x = 0; x < box; ++x) {
-          const int xx = ix - box / 2 + x, yy = iy - box / 2 + y;
-          cut.at(x, y) = (xx >= 0 && yy >= 0 && xx < nx && yy < ny && mean > 0) ? contrast_sign * float(im.at(xx, yy) / mean - 1.0) : 0.0f;
-        }
+        for (int x = 0; x < box; ++x)
+          cut.at(x, y) = mean > 0 ? contrast_sign * float(im.at(ix - box / 2 + x, iy - box / 2 + y) / mean - 1.0) : 0.0f;
+      ++kept_per_particle[std::size_t(pr.particle)];
       writer.append(cut);
       Projection proj;
       proj.image = {0, section++};
@@ -120,6 +126,17 @@ ParticleSet extract_particles(const Project& project, const std::string& project
     }
   }
   if (section == 0) throw IoError(project_dir, "projections", "0", "at least one projection to extract");
+  std::vector<char> has_records(particles.size(), 0);
+  for (const auto& pr : projections) has_records[std::size_t(pr.particle)] = 1;
+  for (std::size_t i = 0; i < particles.size(); ++i) {
+    if (has_records[i] && kept_per_particle[i] == 0) {
+      throw IoError(project_dir, "particle " + std::to_string(i),
+                    "(" + std::to_string(particles[i].x_A) + ", " + std::to_string(particles[i].y_A) + ", " +
+                        std::to_string(particles[i].z_A) + ") A",
+                    "a position whose box lies inside at least one tilt image");
+    }
+  }
+  if (skipped) *skipped = outside;
   writer.close();
   return set;
 }

@@ -25,12 +25,12 @@ std::vector<ProjectionRecord> projections_from_tilt_ctf(const Project& project, 
 /// into boxes of `box_px`, normalised to contrast (image / its mean - 1), and write them as one
 /// MRC stack at `stack_path`. Returns the particle set (our CTF sign: raw images, protein dark),
 /// with per-projection orientation = particle orientation composed with the tilt geometry, and
-/// per-projection defocus from the projection records. Boxes reaching outside the image are
-/// padded with zero contrast.
-/// With `relion_contrast`, the boxes are written with inverted contrast (protein white) and the
-/// set carries RELION's CTF sign, ready for a RELION STAR file.
+/// per-projection defocus from the projection records. A box that reaches outside its image is left
+/// out (the particle keeps its other tilts; `skipped` counts them); a particle outside every tilt
+/// is an error naming it. With `relion_contrast`, the boxes are written with inverted contrast
+/// (protein white) and the set carries RELION's CTF sign, ready for a RELION STAR file.
 ParticleSet extract_particles(const Project& project, const std::string& project_dir, int box_px,
                               const std::string& stack_path, GeometrySource geometry = GeometrySource::project,
-                              bool relion_contrast = false);
+                              bool relion_contrast = false, std::size_t* skipped = nullptr);
 
 }  // namespace cspt

@@ -61,7 +61,8 @@ int run_extract(parallel::Context& ctx, std::vector<std::string> raw_args) {
   if (defocus == "tilts" || (defocus == "auto" && records.empty())) records = projections_from_tilt_ctf(p, source, hand);
   OutputDir out(out_dir);
   const std::string stack = out.staged("particles.mrcs");
-  ParticleSet set = extract_particles(p, project_dir.empty() ? "." : project_dir, box, stack, source, true);
+  std::size_t skipped = 0;
+  ParticleSet set = extract_particles(p, project_dir.empty() ? "." : project_dir, box, stack, source, true, &skipped);
   // As RELION resolves image names from the working directory, the STAR names the stack by the
   // output folder as given (cspt also tries the STAR file's own folder).
   set.stack_paths = {(std::filesystem::path(out_dir) / "particles.mrcs").string()};
@@ -77,14 +78,16 @@ int run_extract(parallel::Context& ctx, std::vector<std::string> raw_args) {
   j["pixel_size_A"] = set.pixel_size_A;
   j["n_particles"] = set.n_particles;
   j["n_projections"] = set.projections.size();
+  j["n_projections_outside_image"] = skipped;
   j["wall_s"] = wall_s;
   {
     std::ofstream js(out.staged("summary.json"));
     js << j.dump(2) << "\n";
   }
   out.commit();
-  std::printf("cspt extract: %zu projections of %d particles (box %d) in %s/particles.star (%.1f s)\n",
-              set.projections.size(), set.n_particles, box, out_dir.c_str(), wall_s);
+  std::printf("cspt extract: %zu projections of %d particles (box %d; %zu boxes outside their image left out) in "
+              "%s/particles.star (%.1f s)\n",
+              set.projections.size(), set.n_particles, box, skipped, out_dir.c_str(), wall_s);
   return 0;
 }
 

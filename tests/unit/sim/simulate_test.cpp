@@ -19,6 +19,7 @@
 #include "cspt/recon/image_source.hpp"
 #include "cspt/recon/mask.hpp"
 #include "cspt/recon/reconstruct.hpp"
+#include "cspt/util/error.hpp"
 
 namespace cspt {
 namespace {
@@ -203,6 +204,43 @@ TEST(ExtractTest, per_projection_defocus_from_tilt_ctf_and_height_proves_the_han
   std::printf("[ info     ] FSC(map, truth) at 0.7 Nyquist: %.3f with the physical hand, %.3f flipped\n", fsc_at[0], fsc_at[1]);
   EXPECT_GE(fsc_at[0], 0.9);
   EXPECT_LT(fsc_at[1], fsc_at[0] - 0.03);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace cspt
+
+namespace cspt {
+namespace {
+
+TEST(ExtractTest, boxes_outside_the_image_are_left_out_and_a_particle_outside_every_tilt_is_an_error) {
+  const fs::path dir = temp_dir("outside");
+  SimulationConfig c = small_config();
+  c.n_tilt_series = 1;
+  c.particles_per_series = 3;
+  auto ctx = parallel::make_local_context();
+  simulate_project_collective(*ctx, c, dir.string(), 1, nullptr);
+  Project p = io::read_project((dir / "project.h5").string());
+  std::size_t skipped = 0;
+  const auto all = extract_particles(p, dir.string(), 64, (dir / "a.mrcs").string(), GeometrySource::truth, false, &skipped);
+  EXPECT_EQ(skipped, 0u);
+  // Move particle 0 near the edge along x (perpendicular to the 85 degree axis, roughly): its box
+  // leaves the image at some tilts only.
+  p.truth->particles[0].x_A = 0.0;
+  p.truth->particles[0].y_A = 450.0;
+  const auto some = extract_particles(p, dir.string(), 64, (dir / "b.mrcs").string(), GeometrySource::truth, false, &skipped);
+  EXPECT_GT(skipped, 0u);
+  EXPECT_LT(skipped, 41u);
+  EXPECT_EQ(some.projections.size() + skipped, all.projections.size());
+  // Far outside: every tilt misses it.
+  p.truth->particles[1].x_A = 1e5;
+  try {
+    extract_particles(p, dir.string(), 64, (dir / "c.mrcs").string(), GeometrySource::truth);
+    FAIL();
+  } catch (const IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("particle 1"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(dir / "c.mrcs"));  // nothing half-written
   fs::remove_all(dir);
 }
 
