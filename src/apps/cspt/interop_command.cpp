@@ -9,6 +9,7 @@
 #include "apps/cspt/output_dir.hpp"
 #include "cspt/io/imod.hpp"
 #include "cspt/io/mdoc_import.hpp"
+#include "cspt/io/relion_tomo.hpp"
 #include "cspt/io/project_file.hpp"
 #include "cspt/util/error.hpp"
 
@@ -85,11 +86,49 @@ int import_mdoc(parallel::Context& ctx, std::vector<std::string> args) {
   return 0;
 }
 
+/// cspt export relion / cspt import relion: RELION-5 tilt-series STAR files.
+int relion_tilt_series(parallel::Context& ctx, const std::string& direction, std::vector<std::string> args) {
+  std::string project_path, path;
+  CLI::App cli{"RELION-5 tomography STAR files of the tilt series.", "cspt " + direction + " relion"};
+  cli.add_option("-p,--project", project_path, "project file")->required();
+  if (direction == "export") cli.add_option("-o,--out", path, "folder for tilt_series.star and tilt_series/")->required();
+  else cli.add_option("--star", path, "a RELION-5 tilt_series.star")->required();
+  try {
+    parse(cli, args);
+  } catch (const CLI::CallForHelp&) {
+    if (ctx.is_root()) std::fputs(cli.help().c_str(), stdout);
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    throw ConfigError("command line", e.get_name(), "", e.what());
+  }
+  if (!ctx.is_root()) return 0;
+  const std::string project_dir = fs::absolute(project_path).parent_path().string();
+  if (direction == "export") {
+    const Project p = io::read_project(project_path);
+    io::write_relion5_tilt_series(path, p, project_dir);
+    std::printf("cspt export relion: %zu tilt series to %s/tilt_series.star\n", p.tilt_series.size(), path.c_str());
+    return 0;
+  }
+  Project p;
+  if (fs::exists(project_path)) p = io::read_project(project_path);
+  const std::size_t before = p.tilt_series.size();
+  io::read_relion5_tilt_series(path, p, project_dir);
+  for (std::size_t i = before; i < p.tilt_series.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (p.tilt_series[j].name == p.tilt_series[i].name)
+        throw IoError(path, "rlnTomoName", p.tilt_series[i].name, "a name not already in " + project_path);
+  if (p.created_by.empty()) p.created_by = "cspt import relion 0.1.0";
+  io::write_project(project_path, p);
+  std::printf("cspt import relion: %zu tilt series into %s\n", p.tilt_series.size() - before, project_path.c_str());
+  return 0;
+}
+
 int run_interop(parallel::Context& ctx, const std::string& direction, std::vector<std::string> args) {
   if (direction == "import" && !args.empty() && args[0] == "mdoc") return import_mdoc(ctx, {args.begin() + 1, args.end()});
+  if (!args.empty() && args[0] == "relion") return relion_tilt_series(ctx, direction, {args.begin() + 1, args.end()});
   if (args.empty() || args[0] != "imod")
     throw ConfigError("command line", "format", args.empty() ? "" : args[0],
-                      direction == "import" ? "imod or mdoc" : "imod (RELION formats arrive later)");
+                      direction == "import" ? "imod, mdoc or relion" : "imod or relion");
   args.erase(args.begin());
   std::string project_path, dir, geometry = "project";
   CLI::App cli{"IMOD tilt angles (.rawtlt, .tlt) and alignments (.xf), one set per tilt series.", "cspt " + direction + " imod"};
