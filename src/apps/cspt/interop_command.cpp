@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <filesystem>
 
 #include "apps/cspt/commands.hpp"
@@ -123,12 +125,68 @@ int relion_tilt_series(parallel::Context& ctx, const std::string& direction, std
   return 0;
 }
 
+/// cspt import coords: particle positions from a plain list (x y z per line, tomogram pixels at a
+/// stated binning, origin at the tomogram's first voxel), added to a tilt series as picks.
+int import_coords(parallel::Context& ctx, std::vector<std::string> args) {
+  std::string project_path, file, series;
+  double binning = 1.0, tomo_z_px = 0.0;
+  CLI::App cli{"Particle picks from a coordinate list (x y z in tomogram pixels).", "cspt import coords"};
+  cli.add_option("-p,--project", project_path, "project file")->required();
+  cli.add_option("--series", series, "tilt-series name the particles belong to")->required();
+  cli.add_option("--file", file, "text file: x y z per line (pixels of the binned tomogram)")->required();
+  cli.add_option("--binning", binning, "binning of the tomogram the coordinates refer to");
+  cli.add_option("--tomo-z-px", tomo_z_px, "tomogram thickness in unbinned pixels (z origin at its first slice)")->required();
+  try {
+    parse(cli, args);
+  } catch (const CLI::CallForHelp&) {
+    if (ctx.is_root()) std::fputs(cli.help().c_str(), stdout);
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    throw ConfigError("command line", e.get_name(), "", e.what());
+  }
+  if (!ctx.is_root()) return 0;
+  if (binning <= 0) throw ConfigError("command line", "--binning", std::to_string(binning), "> 0");
+  Project p = io::read_project(project_path);
+  int index = -1;
+  for (std::size_t i = 0; i < p.tilt_series.size(); ++i)
+    if (p.tilt_series[i].name == series) index = int(i);
+  if (index < 0) throw ConfigError("command line", "--series", series, "a tilt series of " + project_path);
+  const auto& ts = p.tilt_series[std::size_t(index)];
+  const double px = p.optics.pixel_size_A;
+  std::ifstream in(file);
+  if (!in) throw IoError(file, "file", "", "a readable coordinate list");
+  std::string line;
+  int number = 0, added = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.find_first_not_of(" \t\r") == std::string::npos || line[line.find_first_not_of(" \t")] == '#') continue;
+    std::istringstream ss(line);
+    double x, y, z;
+    if (!(ss >> x >> y >> z)) throw IoError(file + ":" + std::to_string(number), "line", line, "x y z (numbers)");
+    // Tomogram pixels (binned, origin at the first voxel) -> Angstrom from the tomogram centre, whose
+    // x and y extents are the tilt images' and whose z extent is --tomo-z-px.
+    ParticleRecord r;
+    r.tilt_series = index;
+    r.x_A = (x * binning - ts.nx_px / 2.0) * px;
+    r.y_A = (y * binning - ts.ny_px / 2.0) * px;
+    r.z_A = (z * binning - tomo_z_px / 2.0) * px;
+    r.half = 1 + int(p.particles.size()) % 2;
+    p.particles.push_back(r);
+    ++added;
+  }
+  if (added == 0) throw IoError(file, "coordinates", "0", "at least one particle");
+  io::write_project(project_path, p);
+  std::printf("cspt import coords: %d particles into %s of %s\n", added, series.c_str(), project_path.c_str());
+  return 0;
+}
+
 int run_interop(parallel::Context& ctx, const std::string& direction, std::vector<std::string> args) {
+  if (direction == "import" && !args.empty() && args[0] == "coords") return import_coords(ctx, {args.begin() + 1, args.end()});
   if (direction == "import" && !args.empty() && args[0] == "mdoc") return import_mdoc(ctx, {args.begin() + 1, args.end()});
   if (!args.empty() && args[0] == "relion") return relion_tilt_series(ctx, direction, {args.begin() + 1, args.end()});
   if (args.empty() || args[0] != "imod")
     throw ConfigError("command line", "format", args.empty() ? "" : args[0],
-                      direction == "import" ? "imod, mdoc or relion" : "imod or relion");
+                      direction == "import" ? "imod, mdoc, relion or coords" : "imod or relion");
   args.erase(args.begin());
   std::string project_path, dir, geometry = "project";
   CLI::App cli{"IMOD tilt angles (.rawtlt, .tlt) and alignments (.xf), one set per tilt series.", "cspt " + direction + " imod"};

@@ -23,6 +23,7 @@ constexpr const char* kUsage =
     "  import imod   IMOD .tlt/.xf alignments into a project\n"
     "  import mdoc   a SerialEM tilt series (stack + .mdoc) into a project\n"
     "  export relion / import relion   RELION-5 tilt_series.star and per-tilt-series STAR files\n"
+    "  import coords particle picks from a coordinate list (tomogram pixels)\n"
     "  --version     print the version\n"
     "Run 'cspt SUBCOMMAND --help' for a subcommand's options.\n";
 
