@@ -52,8 +52,9 @@ RealToComplex::RealToComplex(int nx, int ny, int nz, int threads) {
   const std::size_t ncplx = std::size_t(nx / 2 + 1) * ny * nz;
   float* in = fftwf_alloc_real(nreal);
   fftwf_complex* out = fftwf_alloc_complex(ncplx);
-  // Small transforms are worth measuring; large 3D ones are planned by estimate to keep start-up short.
-  const unsigned flags = (nz == 1 ? FFTW_MEASURE : FFTW_ESTIMATE);
+  // FFTW_ESTIMATE, never FFTW_MEASURE: measured plans depend on timings, so two runs could pick
+  // different algorithms and round differently, and a seed would no longer fix the bits.
+  const unsigned flags = FFTW_ESTIMATE;
   plan_ = nz == 1 ? fftwf_plan_dft_r2c_2d(ny, nx, in, out, flags)
                   : fftwf_plan_dft_r2c_3d(nz, ny, nx, in, out, flags);
   fftwf_free(in);
@@ -78,7 +79,7 @@ ComplexToReal::ComplexToReal(int nx, int ny, int nz, int threads) {
   const std::size_t ncplx = std::size_t(nx / 2 + 1) * ny * nz;
   float* out = fftwf_alloc_real(nreal);
   fftwf_complex* in = fftwf_alloc_complex(ncplx);
-  const unsigned flags = (nz == 1 ? FFTW_MEASURE : FFTW_ESTIMATE);
+  const unsigned flags = FFTW_ESTIMATE;  // deterministic plans (see RealToComplex)
   plan_ = nz == 1 ? fftwf_plan_dft_c2r_2d(ny, nx, in, out, flags)
                   : fftwf_plan_dft_c2r_3d(nz, ny, nx, in, out, flags);
   fftwf_free(in);
