@@ -77,53 +77,58 @@ ParticleSet extract_particles(const Project& project, const std::string& project
     const auto& tilts = use_truth ? project.truth->tilts.at(s) : ts.tilts;
     io::MrcReader raw((std::filesystem::path(project_dir) / ts.stack_path).string());
     const int nx = raw.header().nx, ny = raw.header().ny;
-    std::vector<Image> images(tilts.size());
-    std::vector<double> means(tilts.size(), 0.0);
-    for (std::size_t i : by_series[s]) {
-      const auto& pr = projections[i];
-      const auto& t = tilts.at(std::size_t(pr.tilt));
-      if (images[std::size_t(pr.tilt)].size() == 0) {
-        images[std::size_t(pr.tilt)] = raw.read_section(t.section);
-        const auto& v = images[std::size_t(pr.tilt)].values();
-        means[std::size_t(pr.tilt)] = std::accumulate(v.begin(), v.end(), 0.0) / double(v.size());
-      }
-      const Image& im = images[std::size_t(pr.tilt)];
-      const double mean = means[std::size_t(pr.tilt)];
-      const auto& p = particles[std::size_t(pr.particle)];
+    // One tilt image in memory at a time: boxes are written to the stack tilt by tilt, and the
+    // projection list (particle, tilt order) points at them.
+    std::vector<std::vector<std::size_t>> by_tilt(tilts.size());
+    for (std::size_t i : by_series[s]) by_tilt.at(std::size_t(projections[i].tilt)).push_back(i);
+    std::vector<Projection> series_projections;
+    std::vector<std::pair<int, int>> keys;  // (particle, tilt) of each, for the final order
+    for (std::size_t k = 0; k < tilts.size(); ++k) {
+      if (by_tilt[k].empty()) continue;
+      const auto& t = tilts[k];
+      const Image im = raw.read_section(t.section);
+      const double mean = std::accumulate(im.values().begin(), im.values().end(), 0.0) / double(im.size());
       const TiltImageGeometry g{t.refined_tilt_deg, t.tilt_axis_deg, t.shift_x_A, t.shift_y_A};
-      const Eigen::Vector3d r(p.x_A, p.y_A, p.z_A);
-      const Eigen::Vector2d u = project_point_A(g, r) / px + Eigen::Vector2d(nx / 2, ny / 2);
-      const int ix = int(std::lround(u.x())), iy = int(std::lround(u.y()));
-      if (ix - box / 2 < 0 || iy - box / 2 < 0 || ix - box / 2 + box > nx || iy - box / 2 + box > ny) {
-        ++outside;  // the particle keeps its other tilts
-        continue;
+      for (std::size_t i : by_tilt[k]) {
+        const auto& pr = projections[i];
+        const auto& p = particles[std::size_t(pr.particle)];
+        const Eigen::Vector2d u = project_point_A(g, Eigen::Vector3d(p.x_A, p.y_A, p.z_A)) / px + Eigen::Vector2d(nx / 2, ny / 2);
+        const int ix = int(std::lround(u.x())), iy = int(std::lround(u.y()));
+        if (ix - box / 2 < 0 || iy - box / 2 < 0 || ix - box / 2 + box > nx || iy - box / 2 + box > ny) {
+          ++outside;  // the particle keeps its other tilts
+          continue;
+        }
+        Image cut(box, box, px);
+        for (int y = 0; y < box; ++y)
+          for (int x = 0; x < box; ++x)
+            cut.at(x, y) = mean > 0 ? contrast_sign * float(im.at(ix - box / 2 + x, iy - box / 2 + y) / mean - 1.0) : 0.0f;
+        ++kept_per_particle[std::size_t(pr.particle)];
+        writer.append(cut);
+        Projection proj;
+        proj.image = {0, section++};
+        const auto e = euler_zyz_from_matrix(projection_matrix(g, matrix_from_euler_zyz({p.rot_deg, p.tilt_deg, p.psi_deg})));
+        proj.rot_deg = e.rot_deg;
+        proj.tilt_deg = e.tilt_deg;
+        proj.psi_deg = e.psi_deg;
+        // The particle sits at (u - i) pixels from the box centre; RELION's origin is minus that.
+        proj.shift_x_A = -(u.x() - ix) * px;
+        proj.shift_y_A = -(u.y() - iy) * px;
+        proj.ctf.voltage_kV = project.optics.voltage_kV;
+        proj.ctf.cs_mm = project.optics.cs_mm;
+        proj.ctf.amplitude_contrast = project.optics.amplitude_contrast;
+        proj.ctf.defocus_u_A = pr.defocus_u_A;
+        proj.ctf.defocus_v_A = pr.defocus_v_A;
+        proj.ctf.defocus_angle_deg = pr.defocus_angle_deg;
+        proj.particle = pr.particle;
+        proj.half = p.half;
+        series_projections.push_back(proj);
+        keys.emplace_back(pr.particle, pr.tilt);
       }
-      Image cut(box, box, px);
-      for (int y = 0; y < box; ++y)
-        for (int x = 0; x < box; ++x)
-          cut.at(x, y) = mean > 0 ? contrast_sign * float(im.at(ix - box / 2 + x, iy - box / 2 + y) / mean - 1.0) : 0.0f;
-      ++kept_per_particle[std::size_t(pr.particle)];
-      writer.append(cut);
-      Projection proj;
-      proj.image = {0, section++};
-      const Eigen::Matrix3d a = projection_matrix(g, matrix_from_euler_zyz({p.rot_deg, p.tilt_deg, p.psi_deg}));
-      const auto e = euler_zyz_from_matrix(a);
-      proj.rot_deg = e.rot_deg;
-      proj.tilt_deg = e.tilt_deg;
-      proj.psi_deg = e.psi_deg;
-      // The particle sits at (u - i) pixels from the box centre; RELION's origin is minus that.
-      proj.shift_x_A = -(u.x() - ix) * px;
-      proj.shift_y_A = -(u.y() - iy) * px;
-      proj.ctf.voltage_kV = project.optics.voltage_kV;
-      proj.ctf.cs_mm = project.optics.cs_mm;
-      proj.ctf.amplitude_contrast = project.optics.amplitude_contrast;
-      proj.ctf.defocus_u_A = pr.defocus_u_A;
-      proj.ctf.defocus_v_A = pr.defocus_v_A;
-      proj.ctf.defocus_angle_deg = pr.defocus_angle_deg;
-      proj.particle = pr.particle;
-      proj.half = p.half;
-      set.projections.push_back(proj);
     }
+    std::vector<std::size_t> order(series_projections.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+    for (std::size_t i : order) set.projections.push_back(series_projections[i]);
   }
   if (section == 0) throw IoError(project_dir, "projections", "0", "at least one projection to extract");
   std::vector<char> has_records(particles.size(), 0);
