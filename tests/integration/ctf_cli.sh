@@ -12,6 +12,11 @@ if "$TESTDATA" ctfcompare --project sim/project.h5 --max-error-low 100 --max-err
   pass "per-tilt defocus and astigmatism against the truth"
 else fail "per-tilt CTF accuracy"; fi
 
+# A wrong pixel size (1.1 A for 1.5 A data): the rings alone cannot tell, the defocus gradient can.
+cp sim/project.h5 sim/wrong_px.h5
+"$CSPT" ctf -p sim/wrong_px.h5 --pixel-size 1.1 --threads 2 > wrong.log 2>&1 || fail "ctf with a wrong pixel size"
+grep -q "tilts fitted (82 with low confidence)" wrong.log && grep -q "check the pixel size (1.1 A given)" wrong.log \
+  && pass "wrong pixel size flagged: $(grep -m1 'times the geometric' wrong.log | sed 's/.*: the/the/')" || { cat wrong.log; fail "wrong pixel size not flagged"; }
 [ "$(h5dump -a /tilt_series/ts_001/defocus_handedness sim/project.h5 | grep -oE '\(0\): [-0-9.]+' | awk '{print $2}')" = "1" ] \
   && pass "handedness +1 found on data of the physical hand" || fail "handedness on +1 data"
 # Data of the other hand: the vote must flip, under 2 MPI ranks (one series each).

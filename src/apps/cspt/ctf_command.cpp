@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <numbers>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -70,10 +71,65 @@ struct SeriesFits {
   std::vector<CtfFit> fits;
   double handedness = 1.0;
   int votes_for = 0, votes_against = 0;
+  double gradient_ratio = 0.0;  ///< measured / geometric defocus gradient across tilted images (0: not measured)
+  int gradient_tilts = 0;
 };
 
 /// Fit every tilt of one series: the least-tilted image first over the whole range, the others in a
 /// window around it; then vote on the handedness over tilts of 10-50 degrees and refit if inverted.
+/// The pixel size checked by the data: ring positions fix defocus x pixel^2, while the defocus
+/// difference between the two halves of a tilted image (either side of the tilt axis) is their
+/// distance x tan(tilt), linear in the pixel size. A wrong pixel size scales measured / geometric
+/// by pixel_given / pixel_true; when the median over 30-60 degree tilts is off by more than 25%,
+/// every fit of the series gets low confidence with the reason.
+void check_pixel_size_from_gradient(const TiltSeriesRecord& ts, const std::vector<Image>& images, const CtfParams& optics,
+                                    double px, const CtfSearchOptions& around, SeriesFits& out) {
+  std::vector<double> ratios;
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const double tilt = ts.tilts[i].refined_tilt_deg, a = std::abs(tilt);
+    if (a < 30 || a > 60 || !out.fits[i].confident) continue;
+    const Image& im = images[i];
+    const int sub = (std::min(im.nx(), im.ny()) / 2) & ~1;
+    const double ax = ts.tilts[i].tilt_axis_deg * std::numbers::pi / 180;
+    const double ex = std::cos(ax), ey = std::sin(ax), d = sub / 2.0;  // aligned +x direction in the image
+    double fitted[2] = {0, 0};
+    bool ok = true;
+    for (int side = 0; side < 2; ++side) {
+      const double sign = side ? 1.0 : -1.0;
+      const int cx = int(std::lround(im.nx() / 2 + sign * d * ex)), cy = int(std::lround(im.ny() / 2 + sign * d * ey));
+      Image cut(sub, sub, px);
+      for (int y = 0; y < sub; ++y)
+        for (int x = 0; x < sub; ++x)
+          cut.at(x, y) = im.at(std::clamp(cx - sub / 2 + x, 0, im.nx() - 1), std::clamp(cy - sub / 2 + y, 0, im.ny() - 1));
+      CtfSearchOptions o = around;
+      const double mean = 0.5 * (out.fits[i].defocus1_A + out.fits[i].defocus2_A);
+      o.min_defocus_A = std::max(o.min_defocus_A, mean - 4000);
+      o.max_defocus_A = std::min(o.max_defocus_A, mean + 4000);
+      o.tile_px = std::min(o.tile_px, sub / 2);
+      const CtfFit f = estimate_ctf(cut, optics, px, o, {tilt, ts.tilts[i].tilt_axis_deg, out.handedness});
+      ok = ok && f.score > 0.02;
+      fitted[side] = 0.5 * (f.defocus1_A + f.defocus2_A);
+    }
+    // A point at aligned x has height -x tan(tilt), so defocus + handedness x tan(tilt).
+    const double expected = out.handedness * (2 * d * px) * std::tan(tilt * std::numbers::pi / 180);
+    if (ok && std::abs(expected) > 200) ratios.push_back((fitted[1] - fitted[0]) / expected);
+  }
+  out.gradient_tilts = int(ratios.size());
+  if (ratios.size() < 4) return;
+  std::nth_element(ratios.begin(), ratios.begin() + long(ratios.size() / 2), ratios.end());
+  out.gradient_ratio = ratios[ratios.size() / 2];
+  if (std::abs(out.gradient_ratio - 1.0) > 0.25) {
+    char reason[200];
+    std::snprintf(reason, sizeof reason,
+                  "the defocus gradient across tilted images is %.2f times the geometric one: check the pixel size "
+                  "(%.4g A given)", out.gradient_ratio, px);
+    for (auto& f : out.fits) {
+      f.confident = false;
+      f.reason = reason;
+    }
+  }
+}
+
 SeriesFits fit_series(const TiltSeriesRecord& ts, const std::filesystem::path& dir, const CtfParams& optics, double px,
                       const CtfSearchOptions& base, int threads, const std::string& diagnostics_dir, bool tilt_correction) {
   io::MrcReader stack((dir / ts.stack_path).string());
@@ -115,6 +171,7 @@ SeriesFits fit_series(const TiltSeriesRecord& ts, const std::filesystem::path& d
     out.handedness = -1.0;
     fit_all(-1.0);
   }
+  check_pixel_size_from_gradient(ts, images, optics, px, around, out);
   if (!diagnostics_dir.empty()) {
     for (std::size_t i = 0; i < n; ++i) {
       CtfDiagnostics d;
@@ -128,8 +185,9 @@ SeriesFits fit_series(const TiltSeriesRecord& ts, const std::filesystem::path& d
 }
 
 int run_project(parallel::Context& ctx, const std::string& path, const CtfSearchOptions& base, int threads,
-                const std::string& diagnostics_dir, bool tilt_correction) {
+                const std::string& diagnostics_dir, bool tilt_correction, double pixel_override_A) {
   Project p = io::read_project(path);
+  const double px = pixel_override_A > 0 ? pixel_override_A : p.optics.pixel_size_A;
   const auto dir = std::filesystem::path(path).parent_path();
   CtfParams optics;
   optics.voltage_kV = p.optics.voltage_kV;
@@ -140,15 +198,18 @@ int run_project(parallel::Context& ctx, const std::string& path, const CtfSearch
   // Each rank fits its share of the series; the root gathers the numbers and writes the project.
   nlohmann::json mine = nlohmann::json::array();
   for (std::size_t s = std::size_t(ctx.rank()); s < p.tilt_series.size(); s += std::size_t(ctx.size())) {
-    const auto r = fit_series(p.tilt_series[s], dir, optics, p.optics.pixel_size_A, base, threads, diagnostics_dir,
+    const auto r = fit_series(p.tilt_series[s], dir, optics, px, base, threads, diagnostics_dir,
                               tilt_correction);
     nlohmann::json fits = nlohmann::json::array();
     for (const auto& f : r.fits)
       fits.push_back({f.defocus1_A, f.defocus2_A, f.astig_angle_deg, f.score, f.fit_resolution_A, f.confident});
     mine.push_back({{"series", s}, {"hand", r.handedness}, {"fits", fits}});
-    std::fprintf(stderr, "cspt ctf: %s: %zu tilts fitted, defocus hand %+.0f (votes %d:%d) on %s\n",
+    std::fprintf(stderr, "cspt ctf: %s: %zu tilts fitted, defocus hand %+.0f (votes %d:%d), gradient %.2f x geometric "
+                 "(%d tilts) on %s\n",
                  p.tilt_series[s].name.c_str(), r.fits.size(), r.handedness, r.votes_for, r.votes_against,
-                 ctx.label().c_str());
+                 r.gradient_ratio, r.gradient_tilts, ctx.label().c_str());
+    if (!r.fits.empty() && !r.fits.front().confident && r.fits.front().reason.find("gradient") != std::string::npos)
+      std::fprintf(stderr, "cspt ctf: %s: %s\n", p.tilt_series[s].name.c_str(), r.fits.front().reason.c_str());
   }
   const auto all = ctx.gather_text_to_root_collective(mine.dump());
   if (!ctx.is_root()) return 0;
@@ -186,7 +247,7 @@ int run_ctf(parallel::Context& ctx, std::vector<std::string> raw_args) {
   cli.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   cli.add_option("-p,--project", project, "project file: every tilt of every tilt series");
   cli.add_option("--micrograph", micrograph, "one image (MRC)");
-  cli.add_option("--pixel-size", px, "A per pixel (micrograph mode)");
+  cli.add_option("--pixel-size", px, "A per pixel (micrograph mode; in project mode it overrides /optics for the fit)");
   cli.add_option("--voltage", voltage, "kV");
   cli.add_option("--cs", cs, "mm");
   cli.add_option("--amp-contrast", q0, "amplitude contrast");
@@ -220,7 +281,7 @@ int run_ctf(parallel::Context& ctx, std::vector<std::string> raw_args) {
   }
   if (project.empty() == micrograph.empty()) throw ConfigError("command line", "-p/--micrograph", "", "exactly one of them");
   if (!project.empty()) {
-    return run_project(ctx, project, o, std::max(1, threads), diagnostics, !no_tilt_correction);
+    return run_project(ctx, project, o, std::max(1, threads), diagnostics, !no_tilt_correction, px);
   }
   if (px <= 0) throw ConfigError("command line", "--pixel-size", std::to_string(px), "> 0 A");
   const Image im = io::MrcReader(micrograph).read_section(0);
