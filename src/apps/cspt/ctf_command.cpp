@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "apps/cspt/cli.hpp"
 #include "apps/cspt/commands.hpp"
 #include "cspt/ctf/ctf_estimate.hpp"
 #include "cspt/io/mrc.hpp"
@@ -270,15 +271,7 @@ int run_ctf(parallel::Context& ctx, std::vector<std::string> raw_args) {
                              "tilt-axis", "out", "min-res", "max-res", "min-defocus", "max-defocus", "tile", "threads",
                              "diagnostics"},
                             {"no-tilt-correction", "phase-shift"});
-  std::reverse(args.begin(), args.end());
-  try {
-    cli.parse(args);
-  } catch (const CLI::CallForHelp&) {
-    if (ctx.is_root()) std::fputs(cli.help().c_str(), stdout);
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    throw ConfigError("command line", e.get_name(), "", e.what());
-  }
+  if (!parse_command_line(cli, args, ctx.is_root())) return 0;
   if (project.empty() == micrograph.empty()) throw ConfigError("command line", "-p/--micrograph", "", "exactly one of them");
   if (!project.empty()) {
     return run_project(ctx, project, o, std::max(1, threads), diagnostics, !no_tilt_correction, px);

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "apps/cspt/cli.hpp"
 #include "apps/cspt/commands.hpp"
 #include "apps/cspt/output_dir.hpp"
 #include "cspt/io/project_file.hpp"
@@ -34,15 +35,7 @@ int run_extract(parallel::Context& ctx, std::vector<std::string> raw_args) {
                  "defocus; auto: records if present, else tilts");
   cli.add_option("--defocus-handedness", hand, "+1 or -1 to override the series' handedness (0: as stored)");
   auto args = expand_config(raw_args, "extract", {"project", "out", "box", "geometry", "defocus", "defocus-handedness"}, {});
-  std::reverse(args.begin(), args.end());
-  try {
-    cli.parse(args);
-  } catch (const CLI::CallForHelp&) {
-    if (ctx.is_root()) std::fputs(cli.help().c_str(), stdout);
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    throw ConfigError("command line", e.get_name(), "", e.what());
-  }
+  if (!parse_command_line(cli, args, ctx.is_root())) return 0;
   if (box < 16 || box % 2) throw ConfigError("command line", "--box", std::to_string(box), "an even number >= 16");
   if (geometry != "project" && geometry != "truth")
     throw ConfigError("command line", "--geometry", geometry, "project or truth");

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <filesystem>
 
+#include "apps/cspt/cli.hpp"
 #include "apps/cspt/commands.hpp"
 #include "apps/cspt/output_dir.hpp"
 #include "cspt/io/imod.hpp"
@@ -18,7 +19,6 @@
 namespace cspt::app {
 namespace {
 namespace fs = std::filesystem;
-void parse(CLI::App& cli, std::vector<std::string> args);
 
 /// Tilts of a series in stack order (IMOD files list views by section).
 std::vector<std::size_t> stack_order(const std::vector<TiltRecord>& tilts) {
@@ -26,11 +26,6 @@ std::vector<std::size_t> stack_order(const std::vector<TiltRecord>& tilts) {
   for (std::size_t i = 0; i < tilts.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return tilts[a].section < tilts[b].section; });
   return order;
-}
-
-void parse(CLI::App& cli, std::vector<std::string> args) {
-  std::reverse(args.begin(), args.end());
-  cli.parse(args);
 }
 
 }  // namespace
@@ -46,14 +41,7 @@ int import_mdoc(parallel::Context& ctx, std::vector<std::string> args) {
   cli.add_option("--name", name, "tilt-series name (default: the stack's file name)");
   cli.add_option("--cs", cs, "spherical aberration, mm (new project)");
   cli.add_option("--amp-contrast", q0, "amplitude contrast (new project)");
-  try {
-    parse(cli, args);
-  } catch (const CLI::CallForHelp&) {
-    if (ctx.is_root()) std::fputs(cli.help().c_str(), stdout);
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    throw ConfigError("command line", e.get_name(), "", e.what());
-  }
+  if (!parse_command_line(cli, args, ctx.is_root())) return 0;
   if (!ctx.is_root()) return 0;
   if (mdoc.empty()) mdoc = stack + ".mdoc";
   if (name.empty()) name = fs::path(stack).stem().string();
@@ -95,14 +83,7 @@ int relion_tilt_series(parallel::Context& ctx, const std::string& direction, std
   cli.add_option("-p,--project", project_path, "project file")->required();
   if (direction == "export") cli.add_option("-o,--out", path, "folder for tilt_series.star and tilt_series/")->required();
   else cli.add_option("--star", path, "a RELION-5 tilt_series.star")->required();
-  try {
-    parse(cli, args);
-  } catch (const CLI::CallForHelp&) {
-    if (ctx.is_root()) std::fputs(cli.help().c_str(), stdout);
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    throw ConfigError("command line", e.get_name(), "", e.what());
-  }
+  if (!parse_command_line(cli, args, ctx.is_root())) return 0;
   if (!ctx.is_root()) return 0;
   const std::string project_dir = fs::absolute(project_path).parent_path().string();
   if (direction == "export") {
@@ -136,14 +117,7 @@ int import_coords(parallel::Context& ctx, std::vector<std::string> args) {
   cli.add_option("--file", file, "text file: x y z per line (pixels of the binned tomogram)")->required();
   cli.add_option("--binning", binning, "binning of the tomogram the coordinates refer to");
   cli.add_option("--tomo-z-px", tomo_z_px, "tomogram thickness in unbinned pixels (z origin at its first slice)")->required();
-  try {
-    parse(cli, args);
-  } catch (const CLI::CallForHelp&) {
-    if (ctx.is_root()) std::fputs(cli.help().c_str(), stdout);
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    throw ConfigError("command line", e.get_name(), "", e.what());
-  }
+  if (!parse_command_line(cli, args, ctx.is_root())) return 0;
   if (!ctx.is_root()) return 0;
   if (binning <= 0) throw ConfigError("command line", "--binning", std::to_string(binning), "> 0");
   Project p = io::read_project(project_path);
@@ -193,14 +167,7 @@ int run_interop(parallel::Context& ctx, const std::string& direction, std::vecto
   cli.add_option("-p,--project", project_path, "project file")->required();
   cli.add_option(direction == "export" ? "-o,--out" : "--dir", dir, "folder of NAME.rawtlt, NAME.tlt, NAME.xf")->required();
   if (direction == "export") cli.add_option("--geometry", geometry, "project or truth (a simulation's)");
-  try {
-    parse(cli, args);
-  } catch (const CLI::CallForHelp&) {
-    if (ctx.is_root()) std::fputs(cli.help().c_str(), stdout);
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    throw ConfigError("command line", e.get_name(), "", e.what());
-  }
+  if (!parse_command_line(cli, args, ctx.is_root())) return 0;
   if (!ctx.is_root()) return 0;
   Project p = io::read_project(project_path);
   const double px = p.optics.pixel_size_A;

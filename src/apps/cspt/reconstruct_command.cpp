@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "apps/cspt/cli.hpp"
 #include "apps/cspt/commands.hpp"
 #include "apps/cspt/output_dir.hpp"
 #include "cspt/core/symmetry.hpp"
@@ -98,15 +99,7 @@ int run_reconstruct(parallel::Context& ctx, std::vector<std::string> raw_args) {
                             {"star", "out", "sym", "pad", "mask", "mask-radius-A", "mask-edge-A", "maxres",
                              "threads", "tau", "seed"},
                             {"no-ctf"});
-  std::reverse(args.begin(), args.end());
-  try {
-    cli.parse(args);
-  } catch (const CLI::CallForHelp&) {
-    if (ctx.is_root()) std::fputs(cli.help().c_str(), stdout);
-    return 0;
-  } catch (const CLI::ParseError& e) {
-    throw ConfigError("command line", e.get_name(), "", e.what());
-  }
+  if (!parse_command_line(cli, args, ctx.is_root())) return 0;
   if (s.threads <= 0) s.threads = default_threads();
   if (s.pad < 1 || s.pad > 4) throw ConfigError("command line", "--pad", std::to_string(s.pad), "an integer 1 to 4");
   if (s.max_resolution_A < 0) throw ConfigError("command line", "--maxres", std::to_string(s.max_resolution_A), ">= 0 A");
