@@ -121,6 +121,7 @@ ParticleSet extract_particles(const Project& project, const std::string& project
         proj.ctf.defocus_angle_deg = pr.defocus_angle_deg;
         proj.particle = pr.particle;
         proj.half = p.half;
+        proj.tilt = pr.tilt;
         series_projections.push_back(proj);
         keys.emplace_back(pr.particle, pr.tilt);
       }

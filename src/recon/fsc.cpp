@@ -1,6 +1,8 @@
 // FSC and the phase-randomisation correction (algorithms.md 7.2).
 #include "cspt/recon/fsc.hpp"
 
+#include <cstdio>
+
 #include <cmath>
 #include <complex>
 #include <numbers>
@@ -131,6 +133,18 @@ GoldStandardFsc gold_standard_fsc(const Volume& half1, const Volume& half2, cons
   g.resolution_A = resolution_at_threshold_A(g.corrected, 0.143, n, px);
   g.resolution_unmasked_A = resolution_at_threshold_A(g.unmasked, 0.143, n, px);
   return g;
+}
+
+std::string fsc_table_csv(const GoldStandardFsc& f, int n, double pixel_size_A) {
+  std::string out = "shell,frequency_per_A,resolution_A,fsc_unmasked,fsc_masked,fsc_masked_randomized,fsc_corrected\n";
+  for (std::size_t i = 0; i < f.unmasked.size(); ++i) {
+    const double freq = shell_frequency_per_A(int(i), n, pixel_size_A);
+    char line[256];
+    std::snprintf(line, sizeof line, "%zu,%.6f,%.4f,%.6f,%.6f,%.6f,%.6f\n", i, freq, i == 0 ? 0.0 : 1.0 / freq,
+                  f.unmasked[i], f.masked[i], f.randomized_masked[i], f.corrected[i]);
+    out += line;
+  }
+  return out;
 }
 
 }  // namespace cspt

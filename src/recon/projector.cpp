@@ -38,15 +38,38 @@ Projector::Projector(const Volume& map, int pad, int threads)
       for (int x = 0; x < nxh; ++x) padded_.at(x, y, z) *= ph[z] * ph[y] * ph[x];
 }
 
+std::complex<float> Projector::interpolate(double x, double y, double z) const {
+  const int np = n_pad_, nxh = np / 2 + 1;
+  bool conj = false;
+  if (x < 0) {  // Friedel: F(-k) = conj F(k)
+    x = -x;
+    y = -y;
+    z = -z;
+    conj = true;
+  }
+  const int x0 = int(x), y0 = int(std::floor(y)), z0 = int(std::floor(z));
+  const float fx = float(x - x0), fy = float(y - y0), fz = float(z - z0);
+  const std::complex<float>* grid = padded_.data();
+  const auto row = [&](int yy, int zz) {
+    return grid + (std::size_t((zz + np) % np) * np + std::size_t((yy + np) % np)) * nxh;
+  };
+  std::complex<float> v = 0.0f;
+  const bool x1_inside = x0 + 1 < nxh;
+  for (int dz = 0; dz < 2; ++dz)
+    for (int dy = 0; dy < 2; ++dy) {
+      const std::complex<float>* r = row(y0 + dy, z0 + dz);
+      const float wyz = (dy ? fy : 1 - fy) * (dz ? fz : 1 - fz);
+      v += (wyz * (1 - fx)) * r[x0];
+      if (x1_inside) v += (wyz * fx) * r[x0 + 1];
+    }
+  return conj ? std::conj(v) : v;
+}
+
 void Projector::project(const Eigen::Matrix3d& a, FourierImage& out) const {
-  const int n = box_, np = n_pad_, nxh_img = n / 2 + 1, nxh = np / 2 + 1;
+  const int n = box_, np = n_pad_, nxh_img = n / 2 + 1;
   const double pad = double(np) / n;
   if (out.nx() != n || out.ny() != n) out = FourierImage(n, n, pixel_size_A_);
   const double r2_max = (n / 2.0) * (n / 2.0);
-  const std::complex<float>* grid = padded_.data();
-  const auto cell = [&](int x, int y, int z) {
-    return grid[(std::size_t((z + np) % np) * np + std::size_t((y + np) % np)) * nxh + x];
-  };
   for (int row = 0; row < n; ++row) {
     const int ky = row < (n + 1) / 2 ? row : row - n;
     for (int kx = 0; kx < nxh_img; ++kx) {
@@ -55,30 +78,24 @@ void Projector::project(const Eigen::Matrix3d& a, FourierImage& out) const {
         o = 0.0f;
         continue;
       }
-      // F2D(k) = F3D(A^T k): the point pad * A^T k of the padded transform.
-      double x = pad * (a(0, 0) * kx + a(1, 0) * ky), y = pad * (a(0, 1) * kx + a(1, 1) * ky),
-             z = pad * (a(0, 2) * kx + a(1, 2) * ky);
-      bool conj = false;
-      if (x < 0) {
-        x = -x;
-        y = -y;
-        z = -z;
-        conj = true;
-      }
-      const int x0 = int(x), y0 = int(std::floor(y)), z0 = int(std::floor(z));
-      const float fx = float(x - x0), fy = float(y - y0), fz = float(z - z0);
-      std::complex<float> v = 0.0f;
-      for (int dz = 0; dz < 2; ++dz)
-        for (int dy = 0; dy < 2; ++dy)
-          for (int dx = 0; dx < 2; ++dx) {
-            if (x0 + dx >= nxh) continue;
-            const float w = (dx ? fx : 1 - fx) * (dy ? fy : 1 - fy) * (dz ? fz : 1 - fz);
-            v += w * cell(x0 + dx, y0 + dy, z0 + dz);
-          }
-      // The padded transform sums over np^3 voxels of which the map fills n^3; its slice at pad*k
-      // equals the slice of the unpadded transform at k.
-      o = conj ? std::conj(v) : v;
+      // F2D(k) = F3D(A^T k): the point pad * A^T k of the padded transform. The padded transform
+      // sums over np^3 voxels of which the map fills n^3; its slice at pad*k equals the slice of the
+      // unpadded transform at k.
+      o = interpolate(pad * (a(0, 0) * kx + a(1, 0) * ky), pad * (a(0, 1) * kx + a(1, 1) * ky),
+                      pad * (a(0, 2) * kx + a(1, 2) * ky));
     }
+  }
+}
+
+void Projector::project_at(const Eigen::Matrix3d& a, std::span<const int> kx, std::span<const int> ky,
+                           std::complex<float>* out) const {
+  const double pad = double(n_pad_) / box_;
+  const double ax = pad * a(0, 0), bx = pad * a(1, 0), ay = pad * a(0, 1), by = pad * a(1, 1), az = pad * a(0, 2),
+               bz = pad * a(1, 2);
+  const std::size_t n = kx.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const double u = kx[i], v = ky[i];
+    out[i] = interpolate(ax * u + bx * v, ay * u + by * v, az * u + bz * v);
   }
 }
 

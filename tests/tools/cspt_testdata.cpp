@@ -9,6 +9,8 @@
 #include <numeric>
 #include <random>
 
+#include <Eigen/Geometry>
+
 #include "cspt/core/ctf.hpp"
 #include "cspt/core/euler.hpp"
 #include "cspt/fft/plan.hpp"
@@ -308,6 +310,77 @@ int print_tilts(const std::string& project_path, const std::string& series) {
   throw Error(project_path, "series", series, "a tilt series of the project");
 }
 
+// A refinement starting point made from a simulation's truth: every particle and tilt set to its
+// true value, then moved by the given amounts in random directions (seeded). The first-exposed tilt
+// of each series defines the tomogram frame and keeps its true geometry. Per-tilt CTF = the truth's.
+struct Perturbation {
+  double angle_min_deg = 5, angle_max_deg = 8, shift_A = 5;
+  double tilt_min_deg = 0.5, tilt_max_deg = 1.0, axis_deg = 1.0, tilt_shift_min_A = 10, tilt_shift_max_A = 20;
+  double defocus_A = 0;
+  bool scramble = false;  ///< orientations uniformly random (a particle with no prior)
+};
+
+int perturb(const std::string& project_path, const Perturbation& q, std::uint64_t seed) {
+  Project p = io::read_project(project_path);
+  if (!p.truth) throw Error(project_path, "/truth", "missing", "a simulated project");
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::normal_distribution<double> g(0.0, 1.0);
+  const auto direction = [&] {
+    Eigen::Vector3d v(g(rng), g(rng), g(rng));
+    return Eigen::Vector3d(v.normalized());
+  };
+  const auto sign = [&] { return u(rng) < 0.5 ? -1.0 : 1.0; };
+  p.particles = p.truth->particles;
+  for (auto& part : p.particles) {
+    Eigen::Matrix3d r = matrix_from_euler_zyz({part.rot_deg, part.tilt_deg, part.psi_deg});
+    if (q.scramble) {
+      r = Eigen::Quaterniond(g(rng), g(rng), g(rng), g(rng)).normalized().toRotationMatrix();
+    } else {
+      const double angle = (q.angle_min_deg + (q.angle_max_deg - q.angle_min_deg) * u(rng)) * 3.141592653589793 / 180;
+      r = Eigen::AngleAxisd(angle, direction()).toRotationMatrix() * r;
+    }
+    const auto e = euler_zyz_from_matrix(r);
+    part.rot_deg = e.rot_deg;
+    part.tilt_deg = e.tilt_deg;
+    part.psi_deg = e.psi_deg;
+    const Eigen::Vector3d d = direction() * q.shift_A;
+    part.x_A += d.x();
+    part.y_A += d.y();
+    part.z_A += d.z();
+  }
+  for (std::size_t s = 0; s < p.tilt_series.size(); ++s) {
+    auto& tilts = p.tilt_series[s].tilts;
+    for (std::size_t t = 0; t < tilts.size(); ++t) {
+      const auto& tr = p.truth->tilts.at(s).at(t);
+      auto& r = tilts[t];
+      r.refined_tilt_deg = tr.refined_tilt_deg;
+      r.tilt_axis_deg = tr.tilt_axis_deg;
+      r.shift_x_A = tr.shift_x_A;
+      r.shift_y_A = tr.shift_y_A;
+      r.defocus_u_A = tr.defocus_u_A;
+      r.defocus_v_A = tr.defocus_v_A;
+      r.defocus_angle_deg = tr.defocus_angle_deg;
+      if (r.acquisition_order == 0) continue;
+      r.refined_tilt_deg += sign() * (q.tilt_min_deg + (q.tilt_max_deg - q.tilt_min_deg) * u(rng));
+      r.tilt_axis_deg += sign() * q.axis_deg;
+      const double a = 2 * 3.141592653589793 * u(rng);
+      const double m = q.tilt_shift_min_A + (q.tilt_shift_max_A - q.tilt_shift_min_A) * u(rng);
+      r.shift_x_A += m * std::cos(a);
+      r.shift_y_A += m * std::sin(a);
+      const double df = q.defocus_A * g(rng);
+      r.defocus_u_A += df;
+      r.defocus_v_A += df;
+    }
+    p.tilt_series[s].defocus_handedness = p.truth->defocus_handedness;
+  }
+  p.projections.clear();
+  io::write_project(project_path, p);
+  std::printf("perturbed %zu particles and %zu tilt series of %s\n", p.particles.size(), p.tilt_series.size(),
+              project_path.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -369,6 +442,20 @@ int main(int argc, char** argv) {
   auto* pt = app.add_subcommand("tilts", "print a tilt series' records");
   pt->add_option("--project", project_path)->required();
   pt->add_option("--series", series)->required();
+  Perturbation q;
+  auto* pe = app.add_subcommand("perturb", "refinement start: truth moved by given amounts (first tilt kept)");
+  pe->add_option("--project", project_path)->required();
+  pe->add_option("--angle-min-deg", q.angle_min_deg);
+  pe->add_option("--angle-max-deg", q.angle_max_deg);
+  pe->add_option("--shift-A", q.shift_A);
+  pe->add_option("--tilt-min-deg", q.tilt_min_deg);
+  pe->add_option("--tilt-max-deg", q.tilt_max_deg);
+  pe->add_option("--axis-deg", q.axis_deg);
+  pe->add_option("--tilt-shift-min-A", q.tilt_shift_min_A);
+  pe->add_option("--tilt-shift-max-A", q.tilt_shift_max_A);
+  pe->add_option("--defocus-A", q.defocus_A, "per-tilt defocus error (standard deviation)");
+  pe->add_flag("--scramble", q.scramble, "random orientations (no prior)");
+  pe->add_option("--seed", seed);
   auto* cmp = app.add_subcommand("compare", "compare two maps (and each against a truth)");
   cmp->add_option("--a", a)->required();
   cmp->add_option("--b", b)->required();
@@ -389,6 +476,7 @@ int main(int argc, char** argv) {
     if (*no) return add_noise(in, out, snr, diam, seed);
     if (*sc) return stack_correlation(a, b, bounds.min_corr);
     if (*pt) return print_tilts(project_path, series);
+    if (*pe) return perturb(project_path, q, seed);
     if (*cc) return ctf_compare(project_path, err_low, err_60, err_angle);
     if (*pr) return make_projections(n, star_seed, out, stack, atoms_seed_box(atoms, radius, sym, seed), box, px, !no_ctf);
     return compare(a, b, truth, mask_radius, bounds, csv);

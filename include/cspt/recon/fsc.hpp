@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "cspt/core/volume.hpp"
@@ -38,5 +39,9 @@ struct GoldStandardFsc {
 /// beyond the shell where the unmasked FSC first drops below 0.8.
 GoldStandardFsc gold_standard_fsc(const Volume& half1, const Volume& half2, const Volume& mask,
                                   std::uint64_t seed = 20140101, int threads = 1);
+
+/// The curves as CSV text: shell, frequency_per_A, resolution_A, fsc_unmasked, fsc_masked,
+/// fsc_masked_randomized, fsc_corrected (one line per shell, with a header).
+std::string fsc_table_csv(const GoldStandardFsc& f, int n, double pixel_size_A);
 
 }  // namespace cspt

@@ -26,6 +26,9 @@ struct Projection {
   CtfParams ctf;
   int particle = 0;  ///< index of the 3D particle this projection belongs to
   int half = 1;      ///< gold-standard half-set, 1 or 2; the same for all projections of a particle
+  /// Index of the tilt (in its tilt series' acquisition-ordered list) this projection was cut
+  /// from, or -1 when unknown (sets read from STAR files).
+  int tilt = -1;
   /// Index into ParticleSet::frequency_weights, or -1 for weight 1 at every frequency. This is the
   /// hook through which exposure weighting scales each projection per spatial frequency.
   int weight_table = -1;

@@ -1,6 +1,9 @@
 // Fourier-slice projector: central slices of a map's padded transform, for simulation and refinement.
 #pragma once
 
+#include <complex>
+#include <span>
+
 #include <Eigen/Core>
 
 #include "cspt/core/fourier_volume.hpp"
@@ -25,6 +28,11 @@ class Projector {
   /// (the k = 0 value is the sum of all voxels). Frequencies beyond box/2 are zero.
   void project(const Eigen::Matrix3d& a, FourierImage& out) const;
 
+  /// The same slice at given frequencies only (pixels of the box, any sign): out[i] = slice at
+  /// (kx[i], ky[i]). Used by refinement, which scores a band of frequencies per orientation.
+  void project_at(const Eigen::Matrix3d& a, std::span<const int> kx, std::span<const int> ky,
+                  std::complex<float>* out) const;
+
   /// The real-space projection with the particle centre at pixel (box/2, box/2) - shift / pixel.
   Image project_image(const Eigen::Matrix3d& a, double shift_x_A = 0.0, double shift_y_A = 0.0) const;
 
@@ -32,6 +40,9 @@ class Projector {
   int box_ = 0, n_pad_ = 0;
   double pixel_size_A_ = 1.0;
   FourierVolume padded_;
+
+  /// Trilinear interpolation of the padded transform at (x, y, z) in its grid units.
+  std::complex<float> interpolate(double x, double y, double z) const;
 };
 
 }  // namespace cspt

@@ -20,6 +20,9 @@ int run_extract(parallel::Context& ctx, std::vector<std::string> args);
 /// `cspt ctf`: returns the process exit code.
 int run_ctf(parallel::Context& ctx, std::vector<std::string> args);
 
+/// `cspt refine`: returns the process exit code.
+int run_refine(parallel::Context& ctx, std::vector<std::string> args);
+
 /// `cspt export FORMAT` / `cspt import FORMAT` (direction "export" or "import").
 int run_interop(parallel::Context& ctx, const std::string& direction, std::vector<std::string> args);
 

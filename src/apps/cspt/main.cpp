@@ -19,6 +19,7 @@ constexpr const char* kUsage =
     "  ctf           astigmatic (tilted) CTF estimation: a project's tilt series, or one micrograph\n"
     "  extract       particle projections cut from the raw tilt series (RELION STAR + stack)\n"
     "  reconstruct   half-maps, map, FSC and resolution from particle projections\n"
+    "  refine        constrained refinement of particles and tilt geometry, exposure weighting\n"
     "  export imod   tilt angles and alignments as IMOD .rawtlt/.tlt/.xf\n"
     "  import imod   IMOD .tlt/.xf alignments into a project\n"
     "  import mdoc   a SerialEM tilt series (stack + .mdoc) into a project\n"
@@ -41,8 +42,8 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
   if (command != "reconstruct" && command != "simulate" && command != "extract" && command != "ctf" &&
-      command != "export" && command != "import") {
-    std::fprintf(stderr, "cspt: subcommand = %s: expected one of: simulate, ctf, extract, reconstruct, export, import\n",
+      command != "refine" && command != "export" && command != "import") {
+    std::fprintf(stderr, "cspt: subcommand = %s: expected one of: simulate, ctf, extract, reconstruct, refine, export, import\n",
                  command.c_str());
     return 2;
   }
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
     if (command == "simulate") return cspt::app::run_simulate(*ctx, args);
     if (command == "extract") return cspt::app::run_extract(*ctx, args);
     if (command == "ctf") return cspt::app::run_ctf(*ctx, args);
+    if (command == "refine") return cspt::app::run_refine(*ctx, args);
     if (command == "export" || command == "import") return cspt::app::run_interop(*ctx, command, args);
     return cspt::app::run_reconstruct(*ctx, args);
   } catch (const cspt::PeerFailure&) {

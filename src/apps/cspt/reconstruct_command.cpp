@@ -63,19 +63,6 @@ Volume make_mask(const Settings& s, int box, double px) {
   return m;
 }
 
-void write_fsc_csv(const std::string& path, const GoldStandardFsc& f, int box, double px) {
-  std::ofstream out(path);
-  out << "shell,frequency_per_A,resolution_A,fsc_unmasked,fsc_masked,fsc_masked_randomized,fsc_corrected\n";
-  for (std::size_t i = 0; i < f.unmasked.size(); ++i) {
-    const double freq = shell_frequency_per_A(int(i), box, px);
-    char line[256];
-    std::snprintf(line, sizeof line, "%zu,%.6f,%.4f,%.6f,%.6f,%.6f,%.6f\n", i, freq, i == 0 ? 0.0 : 1.0 / freq,
-                  f.unmasked[i], f.masked[i], f.randomized_masked[i], f.corrected[i]);
-    out << line;
-  }
-  if (!out) throw IoError(path, "fsc.csv", "", "a writable file");
-}
-
 }  // namespace
 
 int run_reconstruct(parallel::Context& ctx, std::vector<std::string> raw_args) {
@@ -151,7 +138,11 @@ int run_reconstruct(parallel::Context& ctx, std::vector<std::string> raw_args) {
   io::write_mrc_volume(out->staged("half1.mrc"), result.half1);
   io::write_mrc_volume(out->staged("half2.mrc"), result.half2);
   io::write_mrc_volume(out->staged("map.mrc"), result.map);
-  write_fsc_csv(out->staged("fsc.csv"), result.fsc, set.box_px, set.pixel_size_A);
+  {
+    std::ofstream fsc(out->staged("fsc.csv"));
+    fsc << fsc_table_csv(result.fsc, set.box_px, set.pixel_size_A);
+    if (!fsc) throw IoError(s.out_dir + "/fsc.csv", "fsc.csv", "", "a writable file");
+  }
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   nlohmann::ordered_json j;
   j["command"] = "reconstruct";

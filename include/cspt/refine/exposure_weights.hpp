@@ -1,0 +1,83 @@
+// Per-exposure frequency weights ("self-tuning, data-driven exposure weighting" of BISECT):
+// one weight per exposure and Fourier shell, normalised across exposures at every shell.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace cspt {
+
+/// How the exposures of a tilt series (or the frames of a movie) are weighted against each other.
+///  - none:    no weighting (1 for every non-empty exposure);
+///  - dose:    Grant & Grigorieff radiation-damage weight from the known exposure (algorithms.md 3.5);
+///  - data:    the released BISECT / nextPYP formula driven by per-exposure scores (algorithms.md 4.1);
+///  - bfactor: VARIANT, not in the released code: a B-factor per exposure driven by the same scores
+///             (algorithms.md 4.3).
+enum class ExposureWeighting { none, dose, data, bfactor };
+
+/// "none" | "dose" | "data" | "bfactor" (exact, lower case). Anything else throws
+/// ConfigError(context, "exposure_weighting", name, <the choices>).
+ExposureWeighting parse_exposure_weighting(const std::string& name,
+                                           const std::string& context = "exposure_weighting");
+
+/// The name parse_exposure_weighting accepts for `w`.
+std::string to_string(ExposureWeighting w);
+
+struct ExposureWeightOptions {
+  ExposureWeighting method = ExposureWeighting::data;
+  int fraction = 4;          ///< F of algorithms 4.1 (dose_weighting_fraction), >= 1
+  double transition = 0.75;  ///< T of algorithms 4.1 (dose_weighting_transition), > 0
+  bool multiply = true;      ///< multiply the normalised weights by the number of non-empty exposures (mean 1)
+  double bfactor_max_A2 = 150.0;  ///< bfactor variant: B_f = bfactor_max_A2 * r_f (r_f as in 4.1), >= 0
+  double voltage_kV = 300.0;      ///< dose variant, in [100, 300]
+};
+
+/// Input per exposure (index = acquisition order, 0 = first exposed).
+struct ExposureInfo {
+  double mean_score = 0.0;        ///< mean refinement score of the projections of this exposure (data, bfactor)
+  std::size_t n_projections = 0;  ///< 0 = empty exposure: weight 0 everywhere
+  double prior_dose_e_per_A2 = 0.0;  ///< dose variant: exposure before this one started, e/A^2
+  double dose_e_per_A2 = 0.0;        ///< dose variant: exposure of this image, e/A^2
+};
+
+/// Number of Fourier shells of a weight table for a box of box_px pixels: box_px / 2 + 2
+/// (shells 0 .. box_px/2 + 1, so that rounding |k| up near Nyquist still finds a shell).
+int exposure_weight_shells(int box_px);
+
+/// The score dependency r_f of algorithms.md 4.1 for every exposure (0 for empty ones):
+/// a_f = (S_f - min S) / (max S - min S), the min and max taken over non-empty exposures with
+/// S_f > 0; r_f = 1 - a_f^F. Choices where 4.1 is silent:
+///  - a non-empty exposure with S_f <= 0 is treated like the worst one: a_f = 0, r_f = 1 (it would
+///    otherwise fall below the minimum and get a_f < 0);
+///  - when max S == min S (one positive score, or all positive scores equal) the exposures with
+///    S_f > 0 get a_f = 1 (r_f = 0); those with S_f <= 0 keep a_f = 0;
+///  - when no non-empty exposure has S_f > 0, every exposure gets a_f = 1: all equal.
+/// Scores are used as given, in double precision (no integer truncation, the 4.1 quirk).
+/// Throws ConfigError for a non-finite score of a non-empty exposure or fraction < 1.
+std::vector<double> exposure_score_dependency(const std::vector<ExposureInfo>& exposures, int fraction);
+
+/// The weight table: weights[f][i] for exposure f at Fourier shell i = 0 .. box_px/2 + 1 (|k| in
+/// pixels of the box; s = i / box_px cycles per pixel, i / (box_px * pixel_size_A) per Angstrom).
+/// Normalised over exposures at every shell (sum over non-empty f = 1, times the number of non-empty
+/// exposures when `multiply`); empty exposures get 0 everywhere. The normalisation is done in the log
+/// domain, so a shell where every raw weight underflows still gets its largest one(s) (no 0/0).
+///  - none: 1 for every non-empty exposure, whatever `multiply` (no weighting at all).
+///  - dose: attenuation^2 of exposure_attenuation (Grant–Grigorieff, the SNR weight of an attenuated
+///    signal) at s_A = i / (box_px * pixel_size_A), normalised; equal doses give equal weights.
+///  - data: algorithms 4.1 exactly: r_f from exposure_score_dependency, W_f = exp(-T r_f^4 exp(7.62 s))
+///    with s in cycles/pixel, normalised; all equal when max == min.
+///  - bfactor (variant, algorithms 4.3): B_f = bfactor_max_A2 * r_f in A^2, W_f = exp(-B_f s_A^2 / 4)
+///    with s_A in 1/Angstrom, normalised. The best exposure has B = 0, the worst bfactor_max_A2.
+/// Throws ConfigError when the list is empty, every exposure is empty, box_px < 2, pixel_size_A <= 0,
+/// options are out of range, or (for the method in use) a score or dose is not finite / negative.
+std::vector<std::vector<float>> exposure_weight_table(const std::vector<ExposureInfo>& exposures, int box_px,
+                                                      double pixel_size_A, const ExposureWeightOptions& opts);
+
+/// Fig. 4b of the paper: cumulative contribution of exposures 0..f at every shell, i.e.
+/// cum[f][i] = sum_{f' <= f} weights[f'][i] / sum_all weights[.][i] (0 where the column sums to 0).
+/// The last row is exactly 1 where the column sum is positive. Throws ConfigError for rows of
+/// different lengths or a negative or non-finite weight.
+std::vector<std::vector<double>> cumulative_contribution(const std::vector<std::vector<float>>& weights);
+
+}  // namespace cspt

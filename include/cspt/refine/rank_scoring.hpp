@@ -1,0 +1,71 @@
+// The projections one rank refines, held in memory, and how they are scored against the references.
+#pragma once
+
+#include <complex>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cspt/recon/image_source.hpp"
+#include "cspt/recon/projector.hpp"
+#include "cspt/refine/band_score.hpp"
+#include "cspt/refine/refine_model.hpp"
+
+namespace cspt {
+
+/// The particle boxes of this rank's projections (read once from the extracted stack).
+class LocalImages final : public ImageSource {
+ public:
+  /// `section_of_projection[j]`: section of projection j in `stack_path`; `mine`: the projections
+  /// this rank holds. Throws IoError if the stack is unreadable or not `box_px` square.
+  LocalImages(const std::string& stack_path, const std::vector<int>& section_of_projection,
+              const std::vector<std::size_t>& mine, int box_px, int threads);
+  /// Local index of projection j (its section in this source), or -1 if another rank holds it.
+  int local_index(std::size_t j) const { return local_of_[j]; }
+  const std::vector<std::size_t>& held() const { return held_; }
+  const float* image(int local) const { return pixels_.data() + std::size_t(local) * box_ * box_; }
+
+  int box_px() const override { return box_; }
+  double header_pixel_size_A() const override { return pixel_size_A_; }
+  void read(const Projection& p, float* out) const override;
+
+ private:
+  int box_ = 0;
+  double pixel_size_A_ = 0.0;
+  std::vector<std::size_t> held_;
+  std::vector<int> local_of_;
+  std::vector<float> pixels_;
+};
+
+/// Per-thread buffers for scoring.
+struct ScoringScratch {
+  std::vector<std::complex<float>> slice;
+  std::vector<float> ctf;
+  BandScoreScratch band;
+};
+
+/// This rank's projections prepared for one band and one pair of half-set references.
+class RankScoring {
+ public:
+  RankScoring(const RefineModel& model, const LocalImages& images, FourierBand band,
+              const Projector* half1, const Projector* half2, double mask_radius_A, double mask_edge_A, int threads);
+  const FourierBand& band() const { return band_; }
+  /// Score projection j (held by this rank) at `pose`. With `fresh_ctf` the CTF is evaluated from
+  /// pose.ctf; otherwise the one cached by refresh_ctf is used (defocus changes within a particle
+  /// search are a few Angstrom).
+  double score(std::size_t j, const ProjectionPose& pose, ScoringScratch& scratch, bool fresh_ctf = false) const;
+  /// Re-evaluate the cached CTF of every held projection from the model (threads).
+  void refresh_ctf(const RefineModel& model, int threads);
+  const LocalImages& images() const { return *images_; }
+
+ private:
+  const LocalImages* images_;
+  FourierBand band_;
+  const Projector* refs_[2];
+  std::vector<BandImage> prepared_;           ///< by local index
+  std::vector<std::vector<float>> ctf_;       ///< by local index
+  std::vector<int> half_of_local_;
+};
+
+}  // namespace cspt

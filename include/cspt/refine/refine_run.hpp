@@ -1,0 +1,63 @@
+// The refinement job: iterations of reference preparation, per-tilt and per-particle refinement,
+// exposure weighting and gold-standard reconstruction, each written to OUT/iter_NNN and resumable.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "cspt/parallel/context.hpp"
+#include "cspt/refine/exposure_weights.hpp"
+#include "cspt/refine/particle_search.hpp"
+#include "cspt/refine/tilt_search.hpp"
+
+namespace cspt {
+
+struct RefineOptions {
+  std::string project_path;      ///< the HDF5 project (read; updated after every iteration)
+  std::string out_dir;           ///< OUT: extraction, iter_NNN/, summary.json
+  std::string reference_path;    ///< starting reference map (MRC, the particle box)
+  double initial_resolution_A = 20.0;  ///< the starting reference is low-passed here
+  double low_resolution_A = 300.0;     ///< scores ignore anything coarser
+  /// Scores use frequencies up to the current resolution times this (<= 1: a little below it).
+  double resolution_factor = 1.0;
+  int iterations = 5;
+  int box_px = 128;
+  std::string symmetry = "C1";
+  double mask_radius_A = 0.0;    ///< 0: the largest sphere the box allows with the edge
+  double mask_edge_A = 10.0;
+  bool constrained = true;       ///< false: every projection refined on its own (ablation)
+  bool refine_particles = true;
+  bool refine_tilts = true;
+  bool global_search = false;    ///< first iteration: global orientation search for every particle
+  int grid_iterations = 1;       ///< iterations that start the local search with a grid
+  ParticleSearchOptions particle;
+  GlobalSearchOptions global;
+  TiltSearchOptions tilt;
+  ExposureWeightOptions weights;
+  int pad = 2;
+  int threads = 1;
+  std::uint64_t seed = 20140101;
+  /// Stop early when the resolution stops improving (by less than 1%) and the median particle
+  /// rotation in the iteration was below this (degrees). 0 = always run every iteration.
+  double converge_angle_deg = 0.0;
+};
+
+/// Lines for the log (root only), one per event.
+using RefineLog = std::function<void(const std::string&)>;
+
+/// What the run reached (meaningful on the root).
+struct RefineOutcome {
+  int iterations_done = 0;
+  double resolution_A = 0.0;
+  std::string summary_path;
+};
+
+/// Collective: the whole run. Resumes from the last complete OUT/iter_NNN when OUT holds a run of the
+/// same options (iterations may be raised); refuses OUT holding a run with other options.
+RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOptions& opts, const RefineLog& log);
+
+/// The options as JSON text (what a resumed run must match).
+std::string refine_options_json(const RefineOptions& opts);
+
+}  // namespace cspt

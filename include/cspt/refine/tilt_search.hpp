@@ -1,0 +1,36 @@
+// Per-tilt geometry refinement: tilt-angle offset, tilt-axis angle, 2D shift and defocus offset of
+// every tilt, each scored by the mean score of all its projections on all ranks.
+#pragma once
+
+#include "cspt/parallel/context.hpp"
+#include "cspt/refine/rank_scoring.hpp"
+#include "cspt/refine/refine_model.hpp"
+
+namespace cspt {
+
+struct TiltSearchOptions {
+  bool angle = true, axis = true, shift = true, defocus = true;
+  /// First candidate spacing of each parameter; halved every round.
+  double angle_step_deg = 0.4, axis_step_deg = 0.4, shift_step_A = 6.0, defocus_step_A = 150.0;
+  int rounds = 3;
+  /// Largest change from the values refinement started from (the feasible box).
+  double angle_range_deg = 1.5, axis_range_deg = 1.0, shift_range_A = 100.0, defocus_range_A = 500.0;
+  int threads = 1;
+};
+
+/// What tilt refinement did: mean score of all projections before and after.
+struct TiltSearchReport {
+  double mean_score_before = 0.0, mean_score_after = 0.0;
+  long long evaluations = 0;  ///< projection scores computed on this rank
+};
+
+/// Collective. One parameter at a time, every rank scores its projections at five candidate values
+/// (-2..2 steps) of that parameter for every tilt at once; the per-tilt sums are reduced over the
+/// ranks, and every rank moves each tilt to the parabolic maximum of its candidates, within the box
+/// around `start`. One reduction of 5 x (tilts) sums per parameter and round, whatever the number of
+/// particles. The reference tilt of each series keeps its angle, axis and shift (its defocus is
+/// refined). Updates `model.tilts` identically on every rank.
+TiltSearchReport refine_tilts_collective(parallel::Context& ctx, RefineModel& model, const RefineModel& start,
+                                         const RankScoring& scoring, const TiltSearchOptions& opts);
+
+}  // namespace cspt

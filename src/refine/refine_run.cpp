@@ -1,0 +1,684 @@
+// The refinement job: setup, extraction, resume, and the iteration loop.
+#include "cspt/refine/refine_run.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <numbers>
+#include <sstream>
+
+#include <Eigen/Geometry>
+#include <nlohmann/json.hpp>
+#include <omp.h>
+
+#include "cspt/core/euler.hpp"
+#include "cspt/io/atomic_file.hpp"
+#include "cspt/io/mrc.hpp"
+#include "cspt/io/project_file.hpp"
+#include "cspt/parallel/guarded.hpp"
+#include "cspt/parallel/partition.hpp"
+#include "cspt/recon/extract.hpp"
+#include "cspt/recon/fsc.hpp"
+#include "cspt/recon/mask.hpp"
+#include "cspt/recon/reconstruct.hpp"
+#include "cspt/refine/reference.hpp"
+#include "cspt/refine/truth_metrics.hpp"
+#include "cspt/util/error.hpp"
+
+namespace cspt {
+namespace fs = std::filesystem;
+namespace {
+
+using json = nlohmann::ordered_json;
+
+std::string fmt(const char* f, double v) {
+  char b[64];
+  std::snprintf(b, sizeof b, f, v);
+  return b;
+}
+
+std::string iter_name(int i) {
+  char b[32];
+  std::snprintf(b, sizeof b, "iter_%03d", i);
+  return b;
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0.0;
+  const auto mid = v.begin() + std::ptrdiff_t(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  return *mid;
+}
+
+void write_text(const fs::path& path, const std::string& text) { io::write_file_atomically(path.string(), text); }
+
+// ---- extraction table: one line per projection, written once per run ----
+
+std::string boxes_csv(const std::vector<ExtractedBox>& boxes) {
+  std::string s = "particle,tilt,section,centre_x_A,centre_y_A\n";
+  char line[160];
+  for (const auto& b : boxes) {
+    std::snprintf(line, sizeof line, "%d,%d,%d,%.6f,%.6f\n", b.particle, b.tilt, b.section, b.centre_A.x(), b.centre_A.y());
+    s += line;
+  }
+  return s;
+}
+
+std::vector<ExtractedBox> parse_boxes_csv(const std::string& path, const std::string& text) {
+  std::vector<ExtractedBox> boxes;
+  std::istringstream in(text);
+  std::string line;
+  std::getline(in, line);
+  int n = 1;
+  while (std::getline(in, line)) {
+    ++n;
+    if (line.empty()) continue;
+    ExtractedBox b;
+    double x = 0, y = 0;
+    if (std::sscanf(line.c_str(), "%d,%d,%d,%lf,%lf", &b.particle, &b.tilt, &b.section, &x, &y) != 5) {
+      throw IoError(path, "line " + std::to_string(n), line, "particle,tilt,section,centre_x_A,centre_y_A");
+    }
+    b.centre_A = {x, y};
+    boxes.push_back(b);
+  }
+  return boxes;
+}
+
+// ---- per-projection table (poses, scores, and the unconstrained corrections for resuming) ----
+
+Eigen::Vector3d rotation_vector_deg(const Eigen::Matrix3d& r) {
+  const Eigen::AngleAxisd aa(r);
+  return aa.axis() * aa.angle() * 180.0 / std::numbers::pi;
+}
+
+std::string projections_csv(const RefineModel& model) {
+  std::string s =
+      "particle,series,tilt,acquisition_order,rot_deg,tilt_deg,psi_deg,shift_x_A,shift_y_A,defocus_u_A,defocus_v_A,"
+      "defocus_angle_deg,score,extra_wx_deg,extra_wy_deg,extra_wz_deg,extra_shift_x_A,extra_shift_y_A\n";
+  char line[512];
+  for (const auto& j : model.projections) {
+    const ProjectionPose pose = projection_pose(model, j);
+    const auto e = euler_zyz_from_matrix(pose.a);
+    const Eigen::Vector3d w = rotation_vector_deg(j.extra_rotation);
+    std::snprintf(line, sizeof line, "%d,%d,%d,%d,%.5f,%.5f,%.5f,%.4f,%.4f,%.2f,%.2f,%.3f,%.6f,%.8f,%.8f,%.8f,%.6f,%.6f\n",
+                  j.particle, j.series, j.tilt, model.tilts[std::size_t(j.series)][std::size_t(j.tilt)].acquisition_order,
+                  e.rot_deg, e.tilt_deg, e.psi_deg, pose.shift_x_A, pose.shift_y_A, pose.ctf.defocus_u_A,
+                  pose.ctf.defocus_v_A, pose.ctf.defocus_angle_deg, j.score, w.x(), w.y(), w.z(), j.extra_shift_A.x(),
+                  j.extra_shift_A.y());
+    s += line;
+  }
+  return s;
+}
+
+void read_projection_extras(const fs::path& path, RefineModel& model) {
+  std::ifstream in(path);
+  if (!in) throw IoError(path.string(), "file", "", "the per-projection table of the iteration to resume");
+  std::string line;
+  std::getline(in, line);
+  std::size_t k = 0;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    std::vector<double> v;
+    std::stringstream ss(line);
+    std::string cell;
+    while (std::getline(ss, cell, ',')) v.push_back(std::atof(cell.c_str()));
+    if (v.size() != 18 || k >= model.projections.size()) {
+      throw IoError(path.string(), "line " + std::to_string(k + 2), line, "18 columns, one line per projection");
+    }
+    auto& j = model.projections[k++];
+    j.extra_rotation = rotation_from_vector_deg({v[13], v[14], v[15]});
+    j.extra_shift_A = {v[16], v[17]};
+    j.score = v[12];
+  }
+  if (k != model.projections.size()) {
+    throw IoError(path.string(), "projections", std::to_string(k), std::to_string(model.projections.size()));
+  }
+}
+
+// ---- volumes across ranks ----
+
+void broadcast_volume(parallel::Context& ctx, Volume& v, int n, double px) {
+  std::vector<double> buf;
+  if (ctx.is_root()) buf.assign(v.values().begin(), v.values().end());
+  ctx.broadcast_collective(buf);
+  if (!ctx.is_root()) {
+    v = Volume(n, px);
+    std::copy(buf.begin(), buf.end(), v.values().begin());
+  }
+}
+
+int last_complete_iteration(const fs::path& out) {
+  int last = 0;
+  if (!fs::exists(out)) return 0;
+  for (const auto& e : fs::directory_iterator(out)) {
+    const std::string name = e.path().filename().string();
+    int i = 0;
+    if (name.size() == 8 && std::sscanf(name.c_str(), "iter_%d", &i) == 1 && fs::exists(e.path() / "summary.json"))
+      last = std::max(last, i);
+  }
+  return last;
+}
+
+json truth_json(const TruthMetrics& m) {
+  json j;
+  j["median_angular_error_deg"] = m.median_angular_error_deg;
+  j["median_projection_angular_error_deg"] = m.median_projection_angular_error_deg;
+  j["median_shift_error_A"] = m.median_shift_error_A;
+  j["median_position_error_A"] = m.median_position_error_A;
+  j["tilt_angle_error_deg"] = m.tilt_angle_error_deg;
+  j["tilt_axis_error_deg"] = m.tilt_axis_error_deg;
+  j["tilt_shift_error_A"] = m.tilt_shift_error_A;
+  return j;
+}
+
+}  // namespace
+
+std::string refine_options_json(const RefineOptions& o) {
+  json j;
+  j["project"] = o.project_path;
+  j["reference"] = o.reference_path;
+  j["initial_resolution_A"] = o.initial_resolution_A;
+  j["low_resolution_A"] = o.low_resolution_A;
+  j["resolution_factor"] = o.resolution_factor;
+  j["iterations"] = o.iterations;
+  j["box_px"] = o.box_px;
+  j["symmetry"] = o.symmetry;
+  j["mask_radius_A"] = o.mask_radius_A;
+  j["mask_edge_A"] = o.mask_edge_A;
+  j["constrained"] = o.constrained;
+  j["refine_particles"] = o.refine_particles;
+  j["refine_tilts"] = o.refine_tilts;
+  j["global_search"] = o.global_search;
+  j["grid_iterations"] = o.grid_iterations;
+  const auto& p = o.particle;
+  j["particle"] = {{"angle_range_deg", p.angle_range_deg}, {"shift_range_A", p.shift_range_A},
+                   {"refine_shift", p.refine_shift}, {"grid_range_deg", p.grid_range_deg},
+                   {"grid_step_deg", p.grid_step_deg}, {"angle_step_deg", p.angle_step_deg},
+                   {"shift_step_A", p.shift_step_A}, {"max_evaluations", p.max_evaluations},
+                   {"max_acquisition_order", p.max_acquisition_order}};
+  j["global"] = {{"angle_step_deg", o.global.angle_step_deg}, {"keep", o.global.keep}};
+  const auto& t = o.tilt;
+  j["tilt"] = {{"angle", t.angle}, {"axis", t.axis}, {"shift", t.shift}, {"defocus", t.defocus},
+               {"angle_step_deg", t.angle_step_deg}, {"axis_step_deg", t.axis_step_deg},
+               {"shift_step_A", t.shift_step_A}, {"defocus_step_A", t.defocus_step_A}, {"rounds", t.rounds},
+               {"angle_range_deg", t.angle_range_deg}, {"axis_range_deg", t.axis_range_deg},
+               {"shift_range_A", t.shift_range_A}, {"defocus_range_A", t.defocus_range_A}};
+  const auto& w = o.weights;
+  j["exposure_weighting"] = {{"method", to_string(w.method)}, {"fraction", w.fraction}, {"transition", w.transition},
+                             {"multiply", w.multiply}, {"bfactor_max_A2", w.bfactor_max_A2}};
+  j["pad"] = o.pad;
+  j["seed"] = o.seed;
+  j["converge_angle_deg"] = o.converge_angle_deg;
+  return j.dump(2);
+}
+
+RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOptions& opts, const RefineLog& log) {
+  const auto say = [&](const std::string& s) {
+    if (ctx.is_root() && log) log(s);
+  };
+  const fs::path out = opts.out_dir;
+  const fs::path project_dir = fs::path(opts.project_path).parent_path();
+  const int box = opts.box_px;
+  if (opts.iterations < 1) throw ConfigError("refine", "iterations", std::to_string(opts.iterations), ">= 1");
+  if (opts.resolution_factor <= 0 || opts.resolution_factor > 1.5)
+    throw ConfigError("refine", "resolution_factor", std::to_string(opts.resolution_factor), "in (0, 1.5]");
+
+  // ---- the run folder: options, extraction (root), resume point ----
+  const fs::path start_project = out / "start_project.h5";
+  const fs::path boxes_path = out / "extraction.csv";
+  const fs::path stack_path = out / "particles.mrcs";
+  std::string boxes_text;
+  int resume_from = 0;
+  parallel::run_guarded_collective(ctx, [&] {
+    if (!ctx.is_root()) return;
+    fs::create_directories(out);
+    // Compare everything except the iteration count, which a resumed run may raise.
+    auto mine = json::parse(refine_options_json(opts));
+    mine.erase("iterations");
+    const fs::path opts_path = out / "refine_options.json";
+    if (fs::exists(opts_path)) {
+      std::ifstream in(opts_path);
+      auto theirs = json::parse(in, nullptr, false);
+      if (theirs.is_discarded()) throw IoError(opts_path.string(), "JSON", "unparsable", "the options of an earlier run");
+      theirs.erase("iterations");
+      if (theirs != mine) {
+        std::string key = "options";
+        for (auto it = mine.begin(); it != mine.end(); ++it)
+          if (!theirs.contains(it.key()) || theirs[it.key()] != it.value()) {
+            key = it.key();
+            break;
+          }
+        throw ConfigError(opts_path.string(), key, theirs.contains(key) ? theirs[key].dump() : "(absent)",
+                          "the same options as this run (" + (mine.contains(key) ? mine[key].dump() : "?") +
+                              "); use another output folder");
+      }
+    }
+    write_text(opts_path, refine_options_json(opts) + "\n");
+    resume_from = last_complete_iteration(out);
+    if (!fs::exists(boxes_path) || !fs::exists(stack_path) || !fs::exists(start_project)) {
+      Project project = io::read_project(opts.project_path);
+      if (project.particles.empty()) throw IoError(opts.project_path, "/particles", "0", "particles to refine");
+      project.projections = projections_from_tilt_ctf(project, GeometrySource::project);
+      say("cspt refine: extracting " + std::to_string(project.projections.size()) + " projections of " +
+          std::to_string(project.particles.size()) + " particles (box " + std::to_string(box) + ")");
+      const fs::path tmp_stack = out / "particles.mrcs.part";
+      std::size_t skipped = 0;
+      const ParticleSet set = extract_particles(project, project_dir.string(), box, tmp_stack.string(),
+                                                GeometrySource::project, false, &skipped);
+      if (skipped) say("cspt refine: " + std::to_string(skipped) + " boxes reach outside their tilt image and are left out");
+      const auto boxes = boxes_from_extraction(project, set);
+      io::write_project(start_project.string(), project);
+      fs::rename(tmp_stack, stack_path);
+      write_text(boxes_path, boxes_csv(boxes));
+      resume_from = 0;
+    }
+    std::ifstream in(boxes_path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    boxes_text = ss.str();
+  });
+  ctx.broadcast_collective(boxes_text);
+  {
+    std::vector<double> r{double(resume_from)};
+    ctx.broadcast_collective(r);
+    resume_from = int(r[0]);
+  }
+  const auto boxes = parse_boxes_csv(boxes_path.string(), boxes_text);
+
+  // ---- the model: from the start, or from the last complete iteration ----
+  const Project start = io::read_project(start_project.string());
+  const RefineModel start_model = model_from_project(start, boxes, box);
+  Project project = resume_from > 0 ? io::read_project((out / iter_name(resume_from) / "project.h5").string()) : start;
+  RefineModel model = model_from_project(project, boxes, box);
+  if (resume_from > 0) read_projection_extras(out / iter_name(resume_from) / "projections.csv", model);
+  const double px = model.optics.pixel_size_A;
+  {
+    int halves[2] = {0, 0};
+    for (const auto& p : model.particles) ++halves[p.half == 2 ? 1 : 0];
+    if (halves[0] == 0 || halves[1] == 0)
+      throw IoError(opts.project_path, "/particles/half", std::to_string(halves[0]) + " / " + std::to_string(halves[1]),
+                    "particles in both half-sets");
+  }
+
+  // ---- this rank's projections, in the partition reconstruction uses ----
+  std::vector<int> particle_of(model.projections.size()), half_of(model.particles.size());
+  std::vector<int> section_of(model.projections.size());
+  for (std::size_t j = 0; j < model.projections.size(); ++j) {
+    particle_of[j] = model.projections[j].particle;
+    section_of[j] = boxes[j].section;
+  }
+  for (std::size_t i = 0; i < model.particles.size(); ++i) half_of[i] = model.particles[i].half;
+  auto mine = parallel::projections_of_rank(particle_of, int(model.particles.size()), ctx.rank(), ctx.size(), half_of);
+  std::sort(mine.begin(), mine.end());
+  std::unique_ptr<LocalImages> images;
+  parallel::run_guarded_collective(ctx, [&] {
+    images = std::make_unique<LocalImages>(stack_path.string(), section_of, mine, box, opts.threads);
+  });
+  std::vector<std::size_t> my_particles;
+  for (std::size_t j : mine)
+    if (my_particles.empty() || my_particles.back() != std::size_t(particle_of[j])) my_particles.push_back(std::size_t(particle_of[j]));
+  std::vector<int> image_of(model.projections.size(), -1);
+  for (std::size_t j : mine) image_of[j] = images->local_index(j);
+
+  const double mask_radius = opts.mask_radius_A > 0 ? opts.mask_radius_A : default_mask_radius_A(box, px, opts.mask_edge_A);
+  const Volume mask = soft_sphere_mask(box, px, mask_radius, opts.mask_edge_A);
+
+  // ---- references ----
+  Volume half[2];
+  std::vector<double> fsc;
+  double resolution = opts.initial_resolution_A;
+  if (resume_from > 0) {
+    const fs::path dir = out / iter_name(resume_from);
+    half[0] = io::read_mrc_volume((dir / "half1.mrc").string());
+    half[1] = io::read_mrc_volume((dir / "half2.mrc").string());
+    const auto g = gold_standard_fsc(half[0], half[1], mask, opts.seed, opts.threads);
+    fsc = g.corrected;
+    resolution = g.resolution_A;
+    say("cspt refine: resuming after " + iter_name(resume_from) + " (resolution " + fmt("%.2f", resolution) + " A)");
+  } else {
+    Volume initial = io::read_mrc_volume(opts.reference_path);
+    if (!initial.is_cubic() || initial.nx() != box) {
+      throw IoError(opts.reference_path, "box", std::to_string(initial.nx()) + "x" + std::to_string(initial.ny()) + "x" +
+                    std::to_string(initial.nz()), "a cubic map of the particle box " + std::to_string(box));
+    }
+    const double rpx = initial.pixel_size_A();
+    if (rpx > 0 && std::abs(rpx - 1.0) > 1e-6 && std::abs(rpx - px) > 0.01 * px) {
+      throw IoError(opts.reference_path, "pixel size", fmt("%.4f A", rpx), "the project's " + fmt("%.4f A", px));
+    }
+    initial.set_pixel_size_A(px);
+    half[0] = half[1] = initial;
+  }
+  Volume truth_map;
+  if (ctx.is_root() && project.truth && !project.truth->map_path.empty()) {
+    const fs::path p = project_dir / project.truth->map_path;
+    if (fs::exists(p)) {
+      Volume t = io::read_mrc_volume(p.string());
+      if (t.is_cubic() && t.nx() == box) truth_map = std::move(t);
+    }
+  }
+
+  RefineOutcome outcome;
+  outcome.iterations_done = resume_from;
+  outcome.resolution_A = resolution;
+  double previous_resolution = resume_from > 0 ? resolution : 1e9;
+
+  for (int it = resume_from + 1; it <= opts.iterations; ++it) {
+    const auto t_iter = std::chrono::steady_clock::now();
+    json summary;
+    summary["iteration"] = it;
+    // 1. References for this iteration's band.
+    const double band_high_A = std::max(resolution / opts.resolution_factor, 2.0 * px);
+    const bool first = it == 1;
+    const Volume ref1 = filtered_reference(half[0], first ? std::vector<double>{} : fsc, band_high_A, mask, opts.threads);
+    const Volume ref2 = filtered_reference(half[1], first ? std::vector<double>{} : fsc, band_high_A, mask, opts.threads);
+    const Projector proj1(ref1, 2, opts.threads), proj2(ref2, 2, opts.threads);
+    const FourierBand band = make_fourier_band(box, px, opts.low_resolution_A, band_high_A);
+    RankScoring scoring(model, *images, band, &proj1, &proj2, mask_radius, opts.mask_edge_A, opts.threads);
+    summary["band_A"] = {opts.low_resolution_A, band_high_A};
+    say("cspt refine: " + iter_name(it) + ": scoring " + fmt("%.0f", double(band.size())) + " Fourier samples per projection from " +
+        fmt("%.0f", opts.low_resolution_A) + " to " + fmt("%.2f A", band_high_A));
+
+    // 2. Tilt geometry (constrained mode only).
+    if (opts.constrained && opts.refine_tilts) {
+      TiltSearchOptions topts = opts.tilt;
+      topts.threads = opts.threads;
+      TiltSearchReport rep;
+      parallel::run_guarded_collective(ctx, [] {});
+      rep = refine_tilts_collective(ctx, model, start_model, scoring, topts);
+      scoring.refresh_ctf(model, opts.threads);
+      summary["tilt_refinement"] = {{"mean_score_before", rep.mean_score_before},
+                                    {"mean_score_after", rep.mean_score_after}};
+      say("cspt refine: " + iter_name(it) + ": tilt geometry, mean score " + fmt("%.5f", rep.mean_score_before) + " -> " +
+          fmt("%.5f", rep.mean_score_after));
+    }
+
+    // 3. Particles (or projections, unconstrained).
+    std::vector<double> rotation_change;
+    if (opts.refine_particles) {
+      ParticleSearchOptions popts = opts.particle;
+      if (it > opts.grid_iterations) popts.grid_range_deg = 0.0;
+      const bool global = opts.global_search && it == 1;
+      long long evaluations = 0;
+      if (opts.constrained) {
+        const std::size_t n_par = model.particles.size();
+        std::vector<double> buf(n_par * 13, 0.0);
+        parallel::run_guarded_collective(ctx, [&] {
+          std::vector<ParticleFit> fits(my_particles.size());
+          std::size_t done = 0;
+#pragma omp parallel num_threads(opts.threads) reduction(+ : evaluations)
+          {
+            ScoringScratch scratch;
+#pragma omp for schedule(dynamic, 1)
+            for (std::size_t k = 0; k < my_particles.size(); ++k) {
+              fits[k] = global ? search_particle_global(model, my_particles[k], scoring, opts.global, popts, scratch)
+                               : refine_particle_local(model, my_particles[k], scoring, popts, scratch);
+              evaluations += fits[k].evaluations;
+              if (omp_get_thread_num() == 0 && ctx.is_root()) {
+                std::size_t d;
+#pragma omp atomic capture
+                d = ++done;
+                if (log && my_particles.size() >= 20 && d % (my_particles.size() / 10) == 0)
+                  log("cspt refine: " + iter_name(it) + ": particles " + std::to_string(d) + "/" +
+                      std::to_string(my_particles.size()) + " on rank 0");
+              } else {
+#pragma omp atomic
+                ++done;
+              }
+            }
+          }
+          for (std::size_t k = 0; k < my_particles.size(); ++k) {
+            double* b = &buf[my_particles[k] * 13];
+            for (int r = 0; r < 3; ++r)
+              for (int c = 0; c < 3; ++c) b[r * 3 + c] = fits[k].rotation(r, c);
+            for (int c = 0; c < 3; ++c) b[9 + c] = fits[k].position_A[c];
+            b[12] = fits[k].score;
+          }
+        });
+        ctx.sum_collective(buf);
+        for (std::size_t i = 0; i < n_par; ++i) {
+          const double* b = &buf[i * 13];
+          Eigen::Matrix3d r;
+          for (int a = 0; a < 3; ++a)
+            for (int c = 0; c < 3; ++c) r(a, c) = b[a * 3 + c];
+          auto& p = model.particles[i];
+          rotation_change.push_back(symmetric_angle_deg(r, p.rotation, "C1"));
+          p.rotation = r;
+          p.position_A = {b[9], b[10], b[11]};
+          p.score = b[12];
+        }
+        // Gauge: with the tilt shifts free, a common height of a series' particles is undetermined;
+        // keep each series' mean height where it started, moving the tilts so no pose changes.
+        if (opts.refine_tilts) {
+          const std::size_t n_series = model.tilts.size();
+          std::vector<double> dz(n_series, 0.0), cnt(n_series, 0.0);
+          for (std::size_t i = 0; i < n_par; ++i) {
+            dz[std::size_t(model.particles[i].series)] += model.particles[i].position_A.z() - start_model.particles[i].position_A.z();
+            cnt[std::size_t(model.particles[i].series)] += 1;
+          }
+          for (std::size_t s = 0; s < n_series; ++s) {
+            if (cnt[s] == 0) continue;
+            const double m = dz[s] / cnt[s];
+            for (auto& p : model.particles)
+              if (std::size_t(p.series) == s) p.position_A.z() -= m;
+            for (auto& t : model.tilts[s]) {
+              const Eigen::Vector3d e = tilt_rotation(t.geometry) * Eigen::Vector3d(0, 0, m);
+              t.geometry.shift_x_A += e.x();
+              t.geometry.shift_y_A += e.y();
+              t.defocus_offset_A -= model.handedness[s] * e.z();
+            }
+          }
+        }
+      } else {
+        const std::size_t n_proj = model.projections.size();
+        std::vector<double> buf(n_proj * 11, 0.0);
+        parallel::run_guarded_collective(ctx, [&] {
+          std::vector<ProjectionFit> fits(mine.size());
+#pragma omp parallel num_threads(opts.threads) reduction(+ : evaluations)
+          {
+            ScoringScratch scratch;
+#pragma omp for schedule(dynamic, 8)
+            for (std::size_t k = 0; k < mine.size(); ++k) {
+              fits[k] = refine_projection_unconstrained(model, mine[k], scoring, popts, scratch);
+              evaluations += fits[k].evaluations;
+            }
+          }
+          for (std::size_t k = 0; k < mine.size(); ++k) {
+            double* b = &buf[mine[k] * 11];
+            for (int r = 0; r < 3; ++r)
+              for (int c = 0; c < 3; ++c) b[r * 3 + c] = fits[k].extra_rotation(r, c);
+            b[9] = fits[k].extra_shift_A.x();
+            b[10] = fits[k].extra_shift_A.y();
+          }
+        });
+        ctx.sum_collective(buf);
+        for (std::size_t j = 0; j < n_proj; ++j) {
+          const double* b = &buf[j * 11];
+          Eigen::Matrix3d r;
+          for (int a = 0; a < 3; ++a)
+            for (int c = 0; c < 3; ++c) r(a, c) = b[a * 3 + c];
+          rotation_change.push_back(symmetric_angle_deg(r, model.projections[j].extra_rotation, "C1"));
+          model.projections[j].extra_rotation = r;
+          model.projections[j].extra_shift_A = {b[9], b[10]};
+        }
+      }
+      std::vector<double> ev{double(evaluations)};
+      ctx.sum_collective(ev);
+      summary["particle_refinement"] = {{"score_evaluations", ev[0]}, {"median_rotation_change_deg", median(rotation_change)}};
+      say("cspt refine: " + iter_name(it) + ": " + (opts.constrained ? "particles" : "projections (unconstrained)") +
+          " refined, median rotation change " + fmt("%.3f deg", median(rotation_change)) + ", " + fmt("%.0f", ev[0]) +
+          " score evaluations");
+    }
+
+    // 4. Final per-projection scores -> per-exposure means -> exposure weights.
+    std::vector<double> scores(model.projections.size(), 0.0);
+    parallel::run_guarded_collective(ctx, [&] {
+#pragma omp parallel num_threads(opts.threads)
+      {
+        ScoringScratch scratch;
+#pragma omp for schedule(static)
+        for (std::size_t k = 0; k < mine.size(); ++k)
+          scores[mine[k]] = scoring.score(mine[k], projection_pose(model, model.projections[mine[k]]), scratch);
+      }
+    });
+    ctx.sum_collective(scores);
+    for (std::size_t j = 0; j < scores.size(); ++j) model.projections[j].score = scores[j];
+    for (std::size_t i = 0; i < model.particles.size(); ++i) {
+      double s = 0;
+      for (std::size_t j : model.projections_of_particle[i]) s += scores[j];
+      model.particles[i].score = model.projections_of_particle[i].empty() ? 0.0 : s / double(model.projections_of_particle[i].size());
+    }
+    int n_orders = 0;
+    for (const auto& series : model.tilts)
+      for (const auto& t : series) n_orders = std::max(n_orders, t.acquisition_order + 1);
+    std::vector<ExposureInfo> exposures(static_cast<std::size_t>(n_orders));
+    std::vector<double> order_tilt(std::size_t(n_orders), 0.0), order_series(std::size_t(n_orders), 0.0);
+    for (const auto& series : model.tilts)
+      for (const auto& t : series) {
+        auto& e = exposures[std::size_t(t.acquisition_order)];
+        const double k = order_series[std::size_t(t.acquisition_order)]++;
+        e.prior_dose_e_per_A2 = (e.prior_dose_e_per_A2 * k + t.prior_dose_e_per_A2) / (k + 1);
+        e.dose_e_per_A2 = (e.dose_e_per_A2 * k + t.dose_e_per_A2) / (k + 1);
+        order_tilt[std::size_t(t.acquisition_order)] = (order_tilt[std::size_t(t.acquisition_order)] * k + t.geometry.tilt_deg) / (k + 1);
+      }
+    std::vector<double> order_sum(std::size_t(n_orders), 0.0);
+    for (std::size_t j = 0; j < scores.size(); ++j) {
+      const auto& pj = model.projections[j];
+      const int o = model.tilts[std::size_t(pj.series)][std::size_t(pj.tilt)].acquisition_order;
+      order_sum[std::size_t(o)] += scores[j];
+      ++exposures[std::size_t(o)].n_projections;
+    }
+    for (std::size_t o = 0; o < exposures.size(); ++o)
+      if (exposures[o].n_projections) exposures[o].mean_score = order_sum[o] / double(exposures[o].n_projections);
+    ExposureWeightOptions wopts = opts.weights;
+    wopts.voltage_kV = model.optics.voltage_kV;
+    const auto weights = exposure_weight_table(exposures, box, px, wopts);
+
+    // 5. Reconstruction with the exposure weights.
+    ParticleSet set = particle_set_from_model(model, image_of);
+    set.frequency_weights = weights;
+    ReconstructOptions ropts;
+    ropts.symmetry = opts.symmetry;
+    ropts.pad = opts.pad;
+    ropts.threads = opts.threads;
+    ropts.seed = opts.seed;
+    const auto result = reconstruct_collective(ctx, set, *images, ropts, mask);
+    std::vector<double> shared;
+    if (ctx.is_root()) {
+      shared = result.fsc.corrected;
+      shared.push_back(result.fsc.resolution_A);
+    }
+    ctx.broadcast_collective(shared);
+    const double new_resolution = shared.back();
+    shared.pop_back();
+    fsc = shared;
+    half[0] = result.half1;
+    half[1] = result.half2;
+    broadcast_volume(ctx, half[0], box, px);
+    broadcast_volume(ctx, half[1], box, px);
+    const double median_change = median(rotation_change);
+
+    // 6. The iteration's files (root), then the project file.
+    parallel::run_guarded_collective(ctx, [&] {
+      if (!ctx.is_root()) return;
+      const fs::path dir = out / iter_name(it);
+      const fs::path tmp = out / (std::string(".") + iter_name(it) + std::string(".part"));
+      fs::remove_all(tmp);
+      fs::create_directories(tmp);
+      io::write_mrc_volume((tmp / "half1.mrc").string(), result.half1);
+      io::write_mrc_volume((tmp / "half2.mrc").string(), result.half2);
+      io::write_mrc_volume((tmp / "map.mrc").string(), result.map);
+      write_text(tmp / "fsc.csv", fsc_table_csv(result.fsc, box, px));
+      {
+        std::string w = "acquisition_order";
+        for (std::size_t i = 0; i < weights.front().size(); ++i) w += ",shell_" + std::to_string(i);
+        w += "\n";
+        for (std::size_t o = 0; o < weights.size(); ++o) {
+          w += std::to_string(o);
+          for (float v : weights[o]) w += "," + fmt("%.6g", v);
+          w += "\n";
+        }
+        write_text(tmp / "weights.csv", w);
+        const auto cum = cumulative_contribution(weights);
+        std::string c = "acquisition_order";
+        for (std::size_t i = 0; i < cum.front().size(); ++i) c += ",shell_" + std::to_string(i);
+        c += "\n";
+        for (std::size_t o = 0; o < cum.size(); ++o) {
+          c += std::to_string(o);
+          for (double v : cum[o]) c += "," + fmt("%.6g", v);
+          c += "\n";
+        }
+        write_text(tmp / "contributions.csv", c);
+        std::string ts = "acquisition_order,mean_tilt_deg,mean_score,n_projections,prior_dose_e_per_A2\n";
+        for (std::size_t o = 0; o < exposures.size(); ++o) {
+          char line[200];
+          std::snprintf(line, sizeof line, "%zu,%.3f,%.6f,%zu,%.3f\n", o, order_tilt[o], exposures[o].mean_score,
+                        exposures[o].n_projections, exposures[o].prior_dose_e_per_A2);
+          ts += line;
+        }
+        write_text(tmp / "tilt_scores.csv", ts);
+      }
+      write_text(tmp / "projections.csv", projections_csv(model));
+      write_model_to_project(model, project);
+      io::write_project((tmp / "project.h5").string(), project);
+
+      summary["resolution_A"] = result.fsc.resolution_A;
+      summary["resolution_unmasked_A"] = result.fsc.resolution_unmasked_A;
+      summary["fsc_threshold"] = 0.143;
+      double mean_score = 0;
+      for (double s : scores) mean_score += s;
+      summary["mean_score"] = scores.empty() ? 0.0 : mean_score / double(scores.size());
+      summary["exposure_weighting"] = to_string(opts.weights.method);
+      summary["constrained"] = opts.constrained;
+      summary["n_particles"] = model.particles.size();
+      summary["n_projections"] = model.projections.size();
+      summary["ranks"] = ctx.size();
+      summary["threads"] = opts.threads;
+      if (project.truth) {
+        const auto tm = truth_metrics(model, project, opts.symmetry, opts.constrained);
+        const json tj = truth_json(tm);
+        for (auto it = tj.begin(); it != tj.end(); ++it) summary[it.key()] = it.value();
+        if (truth_map.size()) {
+          Volume a = result.map, b = truth_map;
+          apply_mask(a, mask);
+          apply_mask(b, mask);
+          const auto f = fourier_shell_correlation(a, b, opts.threads);
+          summary["resolution_vs_truth_A"] = resolution_at_threshold_A(f, 0.5, box, px);
+        }
+      }
+      summary["wall_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_iter).count();
+      write_text(tmp / "summary.json", summary.dump(2) + "\n");
+      fs::remove_all(dir);
+      fs::rename(tmp, dir);
+      io::write_project(opts.project_path, project);
+      write_text(out / "summary.json", summary.dump(2) + "\n");
+      std::string line = "cspt refine: " + iter_name(it) + ": resolution " + fmt("%.2f A", result.fsc.resolution_A) +
+                         ", mean score " + fmt("%.5f", summary["mean_score"].get<double>());
+      if (summary.contains("median_angular_error_deg")) {
+        line += "; vs truth: angle " + fmt("%.2f deg", summary["median_angular_error_deg"].get<double>()) + ", shift " +
+                fmt("%.2f A", summary["median_shift_error_A"].get<double>()) + ", tilt " +
+                fmt("%.3f deg", summary["tilt_angle_error_deg"].get<double>());
+        if (summary.contains("resolution_vs_truth_A"))
+          line += ", FSC 0.5 vs truth " + fmt("%.2f A", summary["resolution_vs_truth_A"].get<double>());
+      }
+      line += " (" + fmt("%.1f s", summary["wall_s"].get<double>()) + ")";
+      say(line);
+      outcome.summary_path = (out / "summary.json").string();
+    });
+    outcome.iterations_done = it;
+    outcome.resolution_A = new_resolution;
+    const bool converged = opts.converge_angle_deg > 0 && new_resolution >= 0.99 * previous_resolution &&
+                           median_change < opts.converge_angle_deg;
+    previous_resolution = std::min(previous_resolution, new_resolution);
+    resolution = new_resolution;
+    if (converged) {
+      say("cspt refine: converged after " + iter_name(it));
+      break;
+    }
+  }
+  return outcome;
+}
+
+}  // namespace cspt

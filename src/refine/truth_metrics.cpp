@@ -1,0 +1,93 @@
+// Refined model against simulated truth.
+#include "cspt/refine/truth_metrics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+#include "cspt/core/euler.hpp"
+#include "cspt/core/symmetry.hpp"
+#include "cspt/util/error.hpp"
+
+namespace cspt {
+namespace {
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0.0;
+  const auto mid = v.begin() + std::ptrdiff_t(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  if (v.size() % 2) return *mid;
+  const double hi = *mid;
+  return 0.5 * (hi + *std::max_element(v.begin(), mid));
+}
+
+double angle_deg(const Eigen::Matrix3d& r) {
+  return std::acos(std::clamp((r.trace() - 1.0) / 2.0, -1.0, 1.0)) * 180.0 / std::numbers::pi;
+}
+
+double symmetric_angle(const Eigen::Matrix3d& a, const Eigen::Matrix3d& b, const PointGroup& g) {
+  double best = 1e9;
+  for (const auto& s : g.operators) best = std::min(best, angle_deg(a * (b * s).transpose()));
+  return best;
+}
+
+}  // namespace
+
+double symmetric_angle_deg(const Eigen::Matrix3d& a, const Eigen::Matrix3d& b, const std::string& symmetry) {
+  return symmetric_angle(a, b, point_group(symmetry));
+}
+
+TruthMetrics truth_metrics(const RefineModel& model, const Project& project, const std::string& symmetry,
+                           bool constrained) {
+  if (!project.truth) throw IoError("project", "/truth", "missing", "a simulated project with its truth");
+  const Truth& truth = *project.truth;
+  const PointGroup group = point_group(symmetry);
+  RefineModel true_model = model;
+  for (std::size_t i = 0; i < true_model.particles.size(); ++i) {
+    const auto& t = truth.particles.at(i);
+    true_model.particles[i].rotation = matrix_from_euler_zyz({t.rot_deg, t.tilt_deg, t.psi_deg});
+    true_model.particles[i].position_A = {t.x_A, t.y_A, t.z_A};
+  }
+  for (std::size_t s = 0; s < true_model.tilts.size(); ++s)
+    for (std::size_t t = 0; t < true_model.tilts[s].size(); ++t) {
+      const auto& r = truth.tilts.at(s).at(t);
+      auto& g = true_model.tilts[s][t];
+      g.geometry = {r.refined_tilt_deg, r.tilt_axis_deg, r.shift_x_A, r.shift_y_A};
+      g.defocus_offset_A = 0.0;
+    }
+  for (auto& j : true_model.projections) {
+    j.extra_rotation.setIdentity();
+    j.extra_shift_A.setZero();
+  }
+  TruthMetrics m;
+  std::vector<double> proj_angle, proj_shift, part_angle, part_pos, tilt_angle, tilt_axis, tilt_shift;
+  for (std::size_t k = 0; k < model.projections.size(); ++k) {
+    const ProjectionPose est = projection_pose(model, model.projections[k]);
+    const ProjectionPose tru = projection_pose(true_model, true_model.projections[k]);
+    proj_angle.push_back(symmetric_angle(est.a, tru.a, group));
+    proj_shift.push_back(std::hypot(est.shift_x_A - tru.shift_x_A, est.shift_y_A - tru.shift_y_A));
+  }
+  for (std::size_t i = 0; i < model.particles.size(); ++i) {
+    part_angle.push_back(symmetric_angle(model.particles[i].rotation, true_model.particles[i].rotation, group));
+    part_pos.push_back((model.particles[i].position_A - true_model.particles[i].position_A).norm());
+  }
+  for (std::size_t s = 0; s < model.tilts.size(); ++s)
+    for (std::size_t t = 0; t < model.tilts[s].size(); ++t) {
+      if (model.tilts[s][t].reference) continue;
+      const auto& a = model.tilts[s][t].geometry;
+      const auto& b = true_model.tilts[s][t].geometry;
+      tilt_angle.push_back(std::abs(a.tilt_deg - b.tilt_deg));
+      tilt_axis.push_back(std::abs(a.axis_deg - b.axis_deg));
+      tilt_shift.push_back(std::hypot(a.shift_x_A - b.shift_x_A, a.shift_y_A - b.shift_y_A));
+    }
+  m.median_projection_angular_error_deg = median(proj_angle);
+  m.median_angular_error_deg = constrained ? median(part_angle) : m.median_projection_angular_error_deg;
+  m.median_shift_error_A = median(proj_shift);
+  m.median_position_error_A = median(part_pos);
+  m.tilt_angle_error_deg = median(tilt_angle);
+  m.tilt_axis_error_deg = median(tilt_axis);
+  m.tilt_shift_error_A = median(tilt_shift);
+  return m;
+}
+
+}  // namespace cspt

@@ -1,0 +1,291 @@
+// Exposure weights: the BISECT formula (algorithms.md 4.1) written out by hand, the Grant–Grigorieff
+// dose variant, the B-factor variant, normalisation, empty exposures, cumulative contribution, errors.
+#include "cspt/refine/exposure_weights.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "cspt/util/error.hpp"
+
+namespace cspt {
+namespace {
+
+ExposureInfo scored(double score, std::size_t n = 10) {
+  ExposureInfo e;
+  e.mean_score = score;
+  e.n_projections = n;
+  return e;
+}
+
+ExposureInfo dosed(double prior, double dose) {
+  ExposureInfo e;
+  e.n_projections = 10;
+  e.prior_dose_e_per_A2 = prior;
+  e.dose_e_per_A2 = dose;
+  return e;
+}
+
+template <class F>
+void expect_config_error(F f, const std::string& field) {
+  try {
+    f();
+    ADD_FAILURE() << "no ConfigError thrown";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.field(), field) << e.what();
+  }
+}
+
+double column_sum(const std::vector<std::vector<float>>& w, std::size_t i) {
+  double s = 0;
+  for (const auto& row : w) s += row[i];
+  return s;
+}
+
+// Three exposures, scores 0.1, 0.3, 0.2: a = 0, 1, 0.5; with F = 4, r = 1, 0, 1 - 0.5^4 = 0.9375.
+const std::vector<ExposureInfo> kThree = {scored(0.1), scored(0.3), scored(0.2)};
+const double kR[3] = {1.0, 0.0, 0.9375};
+
+TEST(ExposureWeightsTest, data_matches_the_formula_written_out) {
+  const ExposureWeightOptions opts;  // data, F = 4, T = 0.75, multiply
+  const auto w = exposure_weight_table(kThree, 8, 1.5, opts);
+  ASSERT_EQ(w.size(), 3u);
+  ASSERT_EQ(w[0].size(), 6u);  // shells 0 .. 8/2 + 1
+  for (int i = 0; i < 6; ++i) {
+    const double s = i / 8.0;  // cycles per pixel: the pixel size does not enter
+    double raw[3], sum = 0;
+    for (int f = 0; f < 3; ++f) {
+      raw[f] = std::exp(-0.75 * std::pow(kR[f], 4) * std::exp(7.62 * s));
+      sum += raw[f];
+    }
+    for (int f = 0; f < 3; ++f) EXPECT_NEAR(w[f][i], 3 * raw[f] / sum, 1e-6) << f << " " << i;
+  }
+  // A few entries as numbers (computed separately, double precision).
+  EXPECT_NEAR(w[0][0], 0.697177138, 1e-6);
+  EXPECT_NEAR(w[1][0], 1.475924014, 1e-6);
+  EXPECT_NEAR(w[2][0], 0.826898848, 1e-6);
+  EXPECT_NEAR(w[0][1], 0.314335713, 1e-6);
+  EXPECT_NEAR(w[1][2], 2.921522032, 1e-6);
+  EXPECT_NEAR(w[2][2], 0.059556365, 1e-6);
+  EXPECT_NEAR(w[2][3], 0.000124322, 1e-6);
+  EXPECT_NEAR(w[1][4], 3.0, 1e-6);
+}
+
+TEST(ExposureWeightsTest, score_dependency_follows_4_1_and_documented_choices) {
+  const auto r = exposure_score_dependency(kThree, 4);
+  for (int f = 0; f < 3; ++f) EXPECT_DOUBLE_EQ(r[f], kR[f]);
+  // Scores 0.5, (empty), -0.1, 0.3, 0.4: min/max over positive non-empty = 0.3/0.5; the negative one is
+  // treated as the worst (a = 0); F = 2.
+  const std::vector<ExposureInfo> e = {scored(0.5), scored(0.9, 0), scored(-0.1), scored(0.3), scored(0.4)};
+  const auto r2 = exposure_score_dependency(e, 2);
+  EXPECT_DOUBLE_EQ(r2[0], 0.0);
+  EXPECT_DOUBLE_EQ(r2[1], 0.0);  // empty
+  EXPECT_DOUBLE_EQ(r2[2], 1.0);
+  EXPECT_DOUBLE_EQ(r2[3], 1.0);
+  EXPECT_NEAR(r2[4], 1 - 0.25, 1e-12);
+  // Scores are not truncated to integers: 2.4, 2.6, 2.8 give a = 0, 0.5, 1.
+  const auto r3 = exposure_score_dependency({scored(2.4), scored(2.6), scored(2.8)}, 1);
+  EXPECT_NEAR(r3[1], 0.5, 1e-12);
+  // No positive score at all: all equal.
+  const auto r4 = exposure_score_dependency({scored(0.0), scored(-1.0)}, 4);
+  EXPECT_DOUBLE_EQ(r4[0], 0.0);
+  EXPECT_DOUBLE_EQ(r4[1], 0.0);
+}
+
+TEST(ExposureWeightsTest, columns_sum_to_the_number_of_nonempty_exposures) {
+  const std::vector<ExposureInfo> e = {scored(0.3), scored(0.2), scored(0.0, 0), scored(0.25), scored(0.05)};
+  for (ExposureWeighting m : {ExposureWeighting::none, ExposureWeighting::data, ExposureWeighting::bfactor}) {
+    ExposureWeightOptions opts;
+    opts.method = m;
+    const auto w = exposure_weight_table(e, 64, 1.0, opts);
+    for (std::size_t i = 0; i < w[0].size(); ++i) EXPECT_NEAR(column_sum(w, i), 4.0, 1e-5) << to_string(m) << i;
+    for (float v : w[2]) EXPECT_EQ(v, 0.0f);  // the empty exposure
+    opts.multiply = false;
+    if (m == ExposureWeighting::none) continue;  // none is 1 whatever multiply
+    const auto u = exposure_weight_table(e, 64, 1.0, opts);
+    for (std::size_t i = 0; i < u[0].size(); ++i) EXPECT_NEAR(column_sum(u, i), 1.0, 1e-6);
+  }
+}
+
+TEST(ExposureWeightsTest, best_exposure_dominates_high_frequency_but_not_low) {
+  const std::vector<ExposureInfo> e = {scored(0.30), scored(0.32), scored(0.28), scored(0.20), scored(0.10)};
+  const ExposureWeightOptions opts;
+  const auto w = exposure_weight_table(e, 64, 1.0, opts);
+  const std::size_t nyq = 32;
+  for (std::size_t f = 0; f < e.size(); ++f)
+    if (f != 1) EXPECT_GT(w[1][nyq], w[f][nyq]) << f;
+  // Larger score, larger weight at every shell past 0 (ordering 1 > 0 > 2 > 3 > 4).
+  const int order[5] = {1, 0, 2, 3, 4};
+  for (std::size_t i = 1; i < w[0].size(); ++i)
+    for (int k = 0; k + 1 < 5; ++k) EXPECT_GE(w[order[k]][i], w[order[k + 1]][i]) << i;
+  // At s = 0 the raw weights lie in [exp(-T), 1]: ratio at most exp(0.75); at Nyquist it is huge.
+  double lo0 = 1e9, hi0 = 0;
+  for (const auto& row : w) lo0 = std::min<double>(lo0, row[0]), hi0 = std::max<double>(hi0, row[0]);
+  EXPECT_LE(hi0 / lo0, std::exp(0.75) + 1e-6);
+  EXPECT_GT(w[1][nyq] / w[4][nyq], 1e3);
+}
+
+TEST(ExposureWeightsTest, equal_scores_and_none_give_all_ones) {
+  ExposureWeightOptions opts;
+  for (ExposureWeighting m : {ExposureWeighting::data, ExposureWeighting::bfactor, ExposureWeighting::none}) {
+    opts.method = m;
+    const auto w = exposure_weight_table({scored(0.2), scored(0.2), scored(0.2, 0), scored(0.2)}, 16, 2.0, opts);
+    for (std::size_t f = 0; f < 4; ++f)
+      for (float v : w[f]) EXPECT_NEAR(v, f == 2 ? 0.0 : 1.0, 1e-6) << to_string(m);
+  }
+}
+
+TEST(ExposureWeightsTest, no_underflow_to_zero_over_zero) {
+  ExposureWeightOptions opts;
+  opts.transition = 1e4;  // every raw weight but the best underflows at every shell
+  const auto w = exposure_weight_table(kThree, 2, 1.0, opts);
+  for (std::size_t i = 0; i < w[0].size(); ++i) {
+    EXPECT_NEAR(w[1][i], 3.0, 1e-6);
+    EXPECT_NEAR(column_sum(w, i), 3.0, 1e-5);
+  }
+}
+
+// Grant & Grigorieff written out at 300 kV: Ne = 0.24499 s^-1.6649 + 2.8141, integrated attenuation.
+double reference_attenuation(double s, double n0, double d) {
+  if (s == 0) return 1.0;
+  const double ne = 0.24499 * std::pow(s, -1.6649) + 2.8141;
+  return 2 * ne / d * (std::exp(-n0 / (2 * ne)) - std::exp(-(n0 + d) / (2 * ne)));
+}
+
+TEST(ExposureWeightsTest, dose_matches_squared_attenuation_normalised) {
+  const std::vector<ExposureInfo> e = {dosed(0, 3), dosed(3, 3), dosed(6, 4), dosed(40, 3)};
+  ExposureWeightOptions opts;
+  opts.method = ExposureWeighting::dose;
+  const int box = 32;
+  const double px = 1.2;
+  const auto w = exposure_weight_table(e, box, px, opts);
+  for (int i = 0; i < box / 2 + 2; ++i) {
+    const double s = i / (box * px);
+    double raw[4], sum = 0;
+    for (int f = 0; f < 4; ++f) {
+      raw[f] = std::pow(reference_attenuation(s, e[f].prior_dose_e_per_A2, e[f].dose_e_per_A2), 2);
+      sum += raw[f];
+    }
+    for (int f = 0; f < 4; ++f) EXPECT_NEAR(w[f][i], 4 * raw[f] / sum, 1e-6) << f << " " << i;
+  }
+  for (int f = 0; f < 4; ++f) EXPECT_NEAR(w[f][0], 1.0, 1e-6);  // no attenuation at s = 0
+  // More prior dose, less high-frequency weight.
+  for (int f = 0; f + 1 < 4; ++f) EXPECT_GT(w[f][box / 2], w[f + 1][box / 2]);
+  // Equal doses, equal weights.
+  const auto eq = exposure_weight_table({dosed(5, 2), dosed(5, 2), dosed(5, 2)}, box, px, opts);
+  for (const auto& row : eq)
+    for (float v : row) EXPECT_NEAR(v, 1.0, 1e-6);
+}
+
+TEST(ExposureWeightsTest, dose_weights_survive_attenuation_underflow) {
+  // At 6000 e/A^2 the squared attenuation underflows to 0 at high frequency; the ratio of the squared
+  // attenuations of two equal doses one e/A^2 apart is still exp(-1 / Ne).
+  ExposureWeightOptions opts;
+  opts.method = ExposureWeighting::dose;
+  opts.multiply = false;
+  const int box = 32;
+  const double px = 1.2;
+  const auto w = exposure_weight_table({dosed(6000, 1), dosed(6001, 1)}, box, px, opts);
+  for (int i : {box / 4, box / 2}) {
+    const double s = i / (box * px);
+    const double ne = 0.24499 * std::pow(s, -1.6649) + 2.8141;
+    EXPECT_EQ(std::pow(reference_attenuation(s, 6000, 1), 2), 0.0);  // linear weights would give 0/0
+    EXPECT_NEAR(w[1][i] / w[0][i], std::exp(-1 / ne), 1e-5) << i;
+    EXPECT_NEAR(w[0][i] + w[1][i], 1.0, 1e-6);
+  }
+}
+
+TEST(ExposureWeightsTest, bfactor_matches_the_formula_and_is_monotone_in_score) {
+  ExposureWeightOptions opts;
+  opts.method = ExposureWeighting::bfactor;  // B_max = 150 A^2, F = 4
+  const auto w = exposure_weight_table(kThree, 8, 1.5, opts);
+  for (int i = 0; i < 6; ++i) {
+    const double sA = i / (8 * 1.5);
+    double raw[3], sum = 0;
+    for (int f = 0; f < 3; ++f) {
+      raw[f] = std::exp(-150.0 * kR[f] * sA * sA / 4);
+      sum += raw[f];
+    }
+    for (int f = 0; f < 3; ++f) EXPECT_NEAR(w[f][i], 3 * raw[f] / sum, 1e-6) << f << " " << i;
+  }
+  EXPECT_NEAR(w[0][3], 0.238511761, 1e-6);
+  EXPECT_NEAR(w[1][5], 2.988872856, 1e-6);
+  EXPECT_NEAR(w[2][4], 0.058271762, 1e-6);
+  for (int i = 1; i < 6; ++i) {
+    EXPECT_GT(w[1][i], w[2][i]);  // score 0.3 > 0.2 > 0.1
+    EXPECT_GT(w[2][i], w[0][i]);
+  }
+}
+
+TEST(ExposureWeightsTest, cumulative_contribution_is_monotone_and_ends_at_one) {
+  const std::vector<ExposureInfo> e = {scored(0.3), scored(0.25), scored(0.0, 0), scored(0.1), scored(0.2)};
+  const auto w = exposure_weight_table(e, 32, 1.0, ExposureWeightOptions{});
+  const auto c = cumulative_contribution(w);
+  ASSERT_EQ(c.size(), w.size());
+  for (std::size_t i = 0; i < w[0].size(); ++i) {
+    EXPECT_DOUBLE_EQ(c.back()[i], 1.0);
+    for (std::size_t f = 1; f < c.size(); ++f) EXPECT_GE(c[f][i], c[f - 1][i]);
+    EXPECT_NEAR(c[0][i], w[0][i] / column_sum(w, i), 1e-12);
+  }
+  // The first (best) exposure carries more of the high frequencies than of the low ones.
+  EXPECT_GT(c[0][16], c[0][0]);
+  // A hand example, with a column that sums to 0.
+  const auto h = cumulative_contribution({{1.0f, 0.0f, 3.0f}, {3.0f, 0.0f, 1.0f}});
+  EXPECT_DOUBLE_EQ(h[0][0], 0.25);
+  EXPECT_DOUBLE_EQ(h[0][1], 0.0);
+  EXPECT_DOUBLE_EQ(h[1][1], 0.0);
+  EXPECT_DOUBLE_EQ(h[0][2], 0.75);
+  EXPECT_DOUBLE_EQ(h[1][2], 1.0);
+  EXPECT_TRUE(cumulative_contribution({}).empty());
+  expect_config_error([] { cumulative_contribution({{1.0f, 2.0f}, {1.0f}}); }, "weights[1]");
+  expect_config_error([] { cumulative_contribution({{1.0f, -2.0f}}); }, "weights[0][1]");
+}
+
+TEST(ExposureWeightsTest, names_round_trip_and_unknown_names_throw) {
+  for (ExposureWeighting m :
+       {ExposureWeighting::none, ExposureWeighting::dose, ExposureWeighting::data, ExposureWeighting::bfactor})
+    EXPECT_EQ(parse_exposure_weighting(to_string(m)), m);
+  try {
+    parse_exposure_weighting("Gaussian", "refine.yaml");
+    ADD_FAILURE() << "no ConfigError thrown";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.where(), "refine.yaml");
+    EXPECT_EQ(e.value(), "Gaussian");
+    const std::string msg = e.what();
+    for (const char* choice : {"none", "dose", "data", "bfactor"}) EXPECT_NE(msg.find(choice), std::string::npos);
+  }
+}
+
+TEST(ExposureWeightsTest, bad_input_throws_config_error) {
+  const ExposureWeightOptions ok;
+  expect_config_error([&] { exposure_weight_table({}, 8, 1.0, ok); }, "exposures");
+  expect_config_error([&] { exposure_weight_table({scored(0.1, 0), scored(0.2, 0)}, 8, 1.0, ok); }, "exposures");
+  expect_config_error([&] { exposure_weight_table(kThree, 1, 1.0, ok); }, "box_px");
+  expect_config_error([&] { exposure_weight_table(kThree, 8, 0.0, ok); }, "pixel_size_A");
+  expect_config_error([&] { exposure_weight_table(kThree, 8, -1.0, ok); }, "pixel_size_A");
+  ExposureWeightOptions o = ok;
+  o.fraction = 0;
+  expect_config_error([&] { exposure_weight_table(kThree, 8, 1.0, o); }, "fraction");
+  o = ok;
+  o.transition = 0;
+  expect_config_error([&] { exposure_weight_table(kThree, 8, 1.0, o); }, "transition");
+  o = ok;
+  o.method = ExposureWeighting::bfactor;
+  o.bfactor_max_A2 = -1;
+  expect_config_error([&] { exposure_weight_table(kThree, 8, 1.0, o); }, "bfactor_max_A2");
+  o = ok;
+  o.method = ExposureWeighting::dose;
+  o.voltage_kV = 50;
+  expect_config_error([&] { exposure_weight_table({dosed(0, 1)}, 8, 1.0, o); }, "voltage_kV");
+  o.voltage_kV = 300;
+  expect_config_error([&] { exposure_weight_table({dosed(0, 1), dosed(-1, 1)}, 8, 1.0, o); },
+                      "exposures[1].prior_dose_e_per_A2");
+  expect_config_error([&] { exposure_weight_table({scored(0.1), scored(NAN)}, 8, 1.0, ok); },
+                      "exposures[1].mean_score");
+}
+
+}  // namespace
+}  // namespace cspt
