@@ -144,7 +144,7 @@ std::vector<std::vector<float>> exposure_weight_table(const std::vector<Exposure
     const double s_A = s_px / pixel_size_A;               // 1/Angstrom
     switch (opts.method) {
       case ExposureWeighting::dose:
-        return 2 * log_attenuation(s_A, exposures[f].prior_dose_e_per_A2, exposures[f].dose_e_per_A2,
+        return log_attenuation(s_A, exposures[f].prior_dose_e_per_A2, exposures[f].dose_e_per_A2,
                                    opts.voltage_kV);
       case ExposureWeighting::data: {
         const double r2 = r[f] * r[f];

@@ -222,7 +222,7 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
   const fs::path out = opts.out_dir;
   const fs::path project_dir = fs::path(opts.project_path).parent_path();
   const int box = opts.box_px;
-  if (opts.iterations < 1) throw ConfigError("refine", "iterations", std::to_string(opts.iterations), ">= 1");
+  if (opts.iterations < 0) throw ConfigError("refine", "iterations", std::to_string(opts.iterations), ">= 0");
   if (opts.resolution_factor <= 0 || opts.resolution_factor > 1.5)
     throw ConfigError("refine", "resolution_factor", std::to_string(opts.resolution_factor), "in (0, 1.5]");
 
@@ -287,6 +287,10 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
     resume_from = int(r[0]);
   }
   const auto boxes = parse_boxes_csv(boxes_path.string(), boxes_text);
+  if (opts.iterations == 0) {  // prepare the run folder only
+    say("cspt refine: extraction ready in " + out.string() + " (0 iterations asked)");
+    return {};
+  }
 
   // ---- the model: from the start, or from the last complete iteration ----
   const Project start = io::read_project(start_project.string());
@@ -621,6 +625,28 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
         write_text(tmp / "tilt_scores.csv", ts);
       }
       write_text(tmp / "projections.csv", projections_csv(model));
+      {
+        std::string t = "series,tilt,acquisition_order,reference,tilt_deg,axis_deg,shift_x_A,shift_y_A,defocus_offset_A";
+        if (project.truth) t += ",true_tilt_deg,true_axis_deg,true_shift_x_A,true_shift_y_A";
+        t += "\n";
+        for (std::size_t s = 0; s < model.tilts.size(); ++s)
+          for (std::size_t k = 0; k < model.tilts[s].size(); ++k) {
+            const auto& rt = model.tilts[s][k];
+            char line[320];
+            std::snprintf(line, sizeof line, "%zu,%zu,%d,%d,%.4f,%.4f,%.3f,%.3f,%.1f", s, k, rt.acquisition_order,
+                          int(rt.reference), rt.geometry.tilt_deg, rt.geometry.axis_deg, rt.geometry.shift_x_A,
+                          rt.geometry.shift_y_A, rt.defocus_offset_A);
+            t += line;
+            if (project.truth) {
+              const auto& tr = project.truth->tilts.at(s).at(k);
+              std::snprintf(line, sizeof line, ",%.4f,%.4f,%.3f,%.3f", tr.refined_tilt_deg, tr.tilt_axis_deg, tr.shift_x_A,
+                            tr.shift_y_A);
+              t += line;
+            }
+            t += "\n";
+          }
+        write_text(tmp / "tilts.csv", t);
+      }
       write_model_to_project(model, project);
       io::write_project((tmp / "project.h5").string(), project);
 

@@ -381,6 +381,34 @@ int perturb(const std::string& project_path, const Perturbation& q, std::uint64_
   return 0;
 }
 
+// Replace every image of a stack by white Gaussian noise of the same mean and standard deviation
+// (the negative control of refinement: boxes with nothing in them).
+int noise_stack(const std::string& path, std::uint64_t seed) {
+  const io::MrcReader reader(path);
+  const auto& h = reader.header();
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> g(0.0, 1.0);
+  const std::string tmp = path + ".noise";
+  {
+    io::MrcStackWriter writer(tmp, h.nx, h.ny, h.mx > 0 ? h.cell_A[0] / h.mx : 1.0);
+    for (int k = 0; k < reader.n_sections(); ++k) {
+      Image im = reader.read_section(k);
+      double s = 0, s2 = 0;
+      for (float v : im.values()) {
+        s += v;
+        s2 += double(v) * v;
+      }
+      const double n = double(im.size()), mean = s / n, sd = std::sqrt(std::max(0.0, s2 / n - mean * mean));
+      for (float& v : im.values()) v = float(mean + sd * g(rng));
+      writer.append(im);
+    }
+    writer.close();
+  }
+  std::rename(tmp.c_str(), path.c_str());
+  std::printf("replaced %d images of %s by white noise\n", reader.n_sections(), path.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -456,6 +484,9 @@ int main(int argc, char** argv) {
   pe->add_option("--defocus-A", q.defocus_A, "per-tilt defocus error (standard deviation)");
   pe->add_flag("--scramble", q.scramble, "random orientations (no prior)");
   pe->add_option("--seed", seed);
+  auto* ns = app.add_subcommand("noise-stack", "replace a stack's images by white noise of equal mean and SD");
+  ns->add_option("--like", in, "stack to replace in place")->required();
+  ns->add_option("--seed", seed);
   auto* cmp = app.add_subcommand("compare", "compare two maps (and each against a truth)");
   cmp->add_option("--a", a)->required();
   cmp->add_option("--b", b)->required();
@@ -476,6 +507,7 @@ int main(int argc, char** argv) {
     if (*no) return add_noise(in, out, snr, diam, seed);
     if (*sc) return stack_correlation(a, b, bounds.min_corr);
     if (*pt) return print_tilts(project_path, series);
+    if (*ns) return noise_stack(in, seed);
     if (*pe) return perturb(project_path, q, seed);
     if (*cc) return ctf_compare(project_path, err_low, err_60, err_angle);
     if (*pr) return make_projections(n, star_seed, out, stack, atoms_seed_box(atoms, radius, sym, seed), box, px, !no_ctf);

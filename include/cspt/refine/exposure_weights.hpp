@@ -63,8 +63,10 @@ std::vector<double> exposure_score_dependency(const std::vector<ExposureInfo>& e
 /// exposures when `multiply`); empty exposures get 0 everywhere. The normalisation is done in the log
 /// domain, so a shell where every raw weight underflows still gets its largest one(s) (no 0/0).
 ///  - none: 1 for every non-empty exposure, whatever `multiply` (no weighting at all).
-///  - dose: attenuation^2 of exposure_attenuation (Grant–Grigorieff, the SNR weight of an attenuated
-///    signal) at s_A = i / (box_px * pixel_size_A), normalised; equal doses give equal weights.
+///  - dose: the attenuation a_f(s) of exposure_attenuation (Grant–Grigorieff) at
+///    s_A = i / (box_px * pixel_size_A), normalised; equal doses give equal weights. A weight w scales
+///    both the inserted data (signal a_f CTF V) and its CTF^2, so the SNR of the sum,
+///    (sum w a CTF^2)^2 / sum w^2 CTF^2, is largest for w proportional to a_f (docs/refinement.md).
 ///  - data: algorithms 4.1 exactly: r_f from exposure_score_dependency, W_f = exp(-T r_f^4 exp(7.62 s))
 ///    with s in cycles/pixel, normalised; all equal when max == min.
 ///  - bfactor (variant, algorithms 4.3): B_f = bfactor_max_A2 * r_f in A^2, W_f = exp(-B_f s_A^2 / 4)

@@ -21,7 +21,7 @@ struct RefineOptions {
   double low_resolution_A = 300.0;     ///< scores ignore anything coarser
   /// Scores use frequencies up to the current resolution times this (<= 1: a little below it).
   double resolution_factor = 1.0;
-  int iterations = 5;
+  int iterations = 5;  ///< 0: extract into OUT and stop
   int box_px = 128;
   std::string symmetry = "C1";
   double mask_radius_A = 0.0;    ///< 0: the largest sphere the box allows with the edge

@@ -155,7 +155,7 @@ double reference_attenuation(double s, double n0, double d) {
   return 2 * ne / d * (std::exp(-n0 / (2 * ne)) - std::exp(-(n0 + d) / (2 * ne)));
 }
 
-TEST(ExposureWeightsTest, dose_matches_squared_attenuation_normalised) {
+TEST(ExposureWeightsTest, dose_matches_attenuation_normalised) {
   const std::vector<ExposureInfo> e = {dosed(0, 3), dosed(3, 3), dosed(6, 4), dosed(40, 3)};
   ExposureWeightOptions opts;
   opts.method = ExposureWeighting::dose;
@@ -166,7 +166,7 @@ TEST(ExposureWeightsTest, dose_matches_squared_attenuation_normalised) {
     const double s = i / (box * px);
     double raw[4], sum = 0;
     for (int f = 0; f < 4; ++f) {
-      raw[f] = std::pow(reference_attenuation(s, e[f].prior_dose_e_per_A2, e[f].dose_e_per_A2), 2);
+      raw[f] = reference_attenuation(s, e[f].prior_dose_e_per_A2, e[f].dose_e_per_A2);
       sum += raw[f];
     }
     for (int f = 0; f < 4; ++f) EXPECT_NEAR(w[f][i], 4 * raw[f] / sum, 1e-6) << f << " " << i;
@@ -181,19 +181,19 @@ TEST(ExposureWeightsTest, dose_matches_squared_attenuation_normalised) {
 }
 
 TEST(ExposureWeightsTest, dose_weights_survive_attenuation_underflow) {
-  // At 6000 e/A^2 the squared attenuation underflows to 0 at high frequency; the ratio of the squared
-  // attenuations of two equal doses one e/A^2 apart is still exp(-1 / Ne).
+  // At 20000 e/A^2 the attenuation underflows to 0 at high frequency; the ratio of the attenuations
+  // of two equal doses one e/A^2 apart is still exp(-1 / 2Ne).
   ExposureWeightOptions opts;
   opts.method = ExposureWeighting::dose;
   opts.multiply = false;
   const int box = 32;
   const double px = 1.2;
-  const auto w = exposure_weight_table({dosed(6000, 1), dosed(6001, 1)}, box, px, opts);
+  const auto w = exposure_weight_table({dosed(20000, 1), dosed(20001, 1)}, box, px, opts);
   for (int i : {box / 4, box / 2}) {
     const double s = i / (box * px);
     const double ne = 0.24499 * std::pow(s, -1.6649) + 2.8141;
-    EXPECT_EQ(std::pow(reference_attenuation(s, 6000, 1), 2), 0.0);  // linear weights would give 0/0
-    EXPECT_NEAR(w[1][i] / w[0][i], std::exp(-1 / ne), 1e-5) << i;
+    EXPECT_EQ(reference_attenuation(s, 20000, 1), 0.0);  // linear weights would give 0/0
+    EXPECT_NEAR(w[1][i] / w[0][i], std::exp(-1 / (2 * ne)), 1e-5) << i;
     EXPECT_NEAR(w[0][i] + w[1][i], 1.0, 1e-6);
   }
 }

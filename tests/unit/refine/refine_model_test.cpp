@@ -1,0 +1,96 @@
+// The refinement model reproduces the poses extraction cut with (the same geometry convention,
+// written once in tilt_geometry), survives a round trip through the project file, and keeps every
+// particle's projections in one half-set.
+#include "cspt/refine/refine_model.hpp"
+
+#include <gtest/gtest.h>
+
+#include <Eigen/Geometry>
+
+#include "cspt/core/euler.hpp"
+#include "cspt/io/project_file.hpp"
+#include "cspt/recon/extract.hpp"
+#include "cspt/refine/truth_metrics.hpp"
+#include "small_simulation.hpp"
+
+namespace cspt {
+namespace {
+
+Project truth_project(const Project& p) {
+  Project q = p;
+  q.particles = p.truth->particles;
+  for (std::size_t s = 0; s < q.tilt_series.size(); ++s) {
+    q.tilt_series[s].tilts = p.truth->tilts[s];
+    q.tilt_series[s].defocus_handedness = p.truth->defocus_handedness;
+  }
+  q.projections = projections_from_tilt_ctf(q, GeometrySource::project);
+  return q;
+}
+
+TEST(RefineModelTest, poses_match_extraction_and_survive_the_project_file) {
+  const auto dir = test::fresh_temp_dir("refine_model");
+  const Project p = truth_project(test::simulate_small(test::small_simulation_config(), dir));
+  const ParticleSet set = extract_particles(p, dir.string(), 64, (dir / "boxes.mrcs").string());
+  const auto boxes = boxes_from_extraction(p, set);
+  const RefineModel model = model_from_project(p, boxes, 64);
+  ASSERT_EQ(model.projections.size(), set.projections.size());
+  const auto& records = p.projections;
+  for (std::size_t j = 0; j < set.projections.size(); ++j) {
+    const auto& e = set.projections[j];
+    const ProjectionPose pose = projection_pose(model, model.projections[j]);
+    const Eigen::Matrix3d a = matrix_from_euler_zyz({e.rot_deg, e.tilt_deg, e.psi_deg});
+    EXPECT_LT((pose.a - a).norm(), 1e-9) << j;
+    EXPECT_NEAR(pose.shift_x_A, e.shift_x_A, 1e-6) << j;
+    EXPECT_NEAR(pose.shift_y_A, e.shift_y_A, 1e-6) << j;
+    // The defocus of the record with this particle and tilt (per-particle height, handedness).
+    for (const auto& r : records)
+      if (r.particle == e.particle && r.tilt == e.tilt) {
+        EXPECT_NEAR(pose.ctf.defocus_u_A, r.defocus_u_A, 1e-6);
+        EXPECT_NEAR(pose.ctf.defocus_v_A, r.defocus_v_A, 1e-6);
+      }
+  }
+  // Every projection of a particle in the particle's half-set; weights by acquisition order.
+  std::vector<int> image_of(model.projections.size());
+  for (std::size_t j = 0; j < image_of.size(); ++j) image_of[j] = int(j);
+  const ParticleSet again = particle_set_from_model(model, image_of);
+  for (const auto& q : again.projections) {
+    EXPECT_EQ(q.half, p.particles[std::size_t(q.particle)].half);
+    EXPECT_EQ(q.weight_table, p.tilt_series[std::size_t(p.particles[std::size_t(q.particle)].tilt_series)]
+                                  .tilts[std::size_t(q.tilt)].acquisition_order);
+  }
+  // Round trip: moved particles and tilts written into a project and read back give the same poses.
+  RefineModel moved = model;
+  moved.particles[3].rotation = rotation_from_vector_deg({2, -1, 3}) * moved.particles[3].rotation;
+  moved.particles[3].position_A += Eigen::Vector3d(1.5, -2, 3);
+  moved.tilts[1][5].geometry.tilt_deg += 0.4;
+  moved.tilts[1][5].geometry.shift_x_A += 7;
+  moved.tilts[1][5].defocus_offset_A = 120;
+  Project written = p;
+  write_model_to_project(moved, written);
+  io::write_project((dir / "moved.h5").string(), written);
+  const RefineModel back = model_from_project(io::read_project((dir / "moved.h5").string()), boxes, 64);
+  for (std::size_t j = 0; j < moved.projections.size(); ++j) {
+    const ProjectionPose a = projection_pose(moved, moved.projections[j]);
+    const ProjectionPose b = projection_pose(back, back.projections[j]);
+    EXPECT_LT((a.a - b.a).norm(), 1e-9);
+    EXPECT_NEAR(a.shift_x_A, b.shift_x_A, 1e-6);
+    EXPECT_NEAR(a.ctf.defocus_u_A, b.ctf.defocus_u_A, 1e-6);
+  }
+  // Truth metrics: the truth model is at zero error; the moved one shows its moves.
+  const auto zero = truth_metrics(model, p, "C1", true);
+  EXPECT_LT(zero.median_angular_error_deg, 1e-6);
+  EXPECT_LT(zero.median_shift_error_A, 1e-6);
+  EXPECT_LT(zero.tilt_angle_error_deg, 1e-9);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(RefineModelTest, symmetric_angle_ignores_symmetry_mates) {
+  const Eigen::Matrix3d a = matrix_from_euler_zyz({30, 60, 90});
+  const Eigen::Matrix3d two_fold = Eigen::AngleAxisd(3.141592653589793, Eigen::Vector3d::UnitX()).toRotationMatrix();
+  EXPECT_NEAR(symmetric_angle_deg(a * two_fold, a, "D3"), 0.0, 1e-6);
+  EXPECT_NEAR(symmetric_angle_deg(a * two_fold, a, "C1"), 180.0, 1e-6);
+  EXPECT_NEAR(symmetric_angle_deg(rotation_from_vector_deg({0, 0, 5}) * a, a, "C1"), 5.0, 1e-9);
+}
+
+}  // namespace
+}  // namespace cspt
