@@ -96,15 +96,15 @@ Eigen::Vector3d rotation_vector_deg(const Eigen::Matrix3d& r) {
 
 std::string projections_csv(const RefineModel& model) {
   std::string s =
-      "particle,series,tilt,acquisition_order,rot_deg,tilt_deg,psi_deg,shift_x_A,shift_y_A,defocus_u_A,defocus_v_A,"
+      "particle,half,series,tilt,acquisition_order,rot_deg,tilt_deg,psi_deg,shift_x_A,shift_y_A,defocus_u_A,defocus_v_A,"
       "defocus_angle_deg,score,extra_wx_deg,extra_wy_deg,extra_wz_deg,extra_shift_x_A,extra_shift_y_A\n";
   char line[512];
   for (const auto& j : model.projections) {
     const ProjectionPose pose = projection_pose(model, j);
     const auto e = euler_zyz_from_matrix(pose.a);
     const Eigen::Vector3d w = rotation_vector_deg(j.extra_rotation);
-    std::snprintf(line, sizeof line, "%d,%d,%d,%d,%.5f,%.5f,%.5f,%.4f,%.4f,%.2f,%.2f,%.3f,%.6f,%.8f,%.8f,%.8f,%.6f,%.6f\n",
-                  j.particle, j.series, j.tilt, model.tilts[std::size_t(j.series)][std::size_t(j.tilt)].acquisition_order,
+    std::snprintf(line, sizeof line, "%d,%d,%d,%d,%d,%.5f,%.5f,%.5f,%.4f,%.4f,%.2f,%.2f,%.3f,%.6f,%.8f,%.8f,%.8f,%.6f,%.6f\n",
+                  j.particle, model.particles[std::size_t(j.particle)].half, j.series, j.tilt, model.tilts[std::size_t(j.series)][std::size_t(j.tilt)].acquisition_order,
                   e.rot_deg, e.tilt_deg, e.psi_deg, pose.shift_x_A, pose.shift_y_A, pose.ctf.defocus_u_A,
                   pose.ctf.defocus_v_A, pose.ctf.defocus_angle_deg, j.score, w.x(), w.y(), w.z(), j.extra_shift_A.x(),
                   j.extra_shift_A.y());
@@ -125,13 +125,13 @@ void read_projection_extras(const fs::path& path, RefineModel& model) {
     std::stringstream ss(line);
     std::string cell;
     while (std::getline(ss, cell, ',')) v.push_back(std::atof(cell.c_str()));
-    if (v.size() != 18 || k >= model.projections.size()) {
-      throw IoError(path.string(), "line " + std::to_string(k + 2), line, "18 columns, one line per projection");
+    if (v.size() != 19 || k >= model.projections.size()) {
+      throw IoError(path.string(), "line " + std::to_string(k + 2), line, "19 columns, one line per projection");
     }
     auto& j = model.projections[k++];
-    j.extra_rotation = rotation_from_vector_deg({v[13], v[14], v[15]});
-    j.extra_shift_A = {v[16], v[17]};
-    j.score = v[12];
+    j.extra_rotation = rotation_from_vector_deg({v[14], v[15], v[16]});
+    j.extra_shift_A = {v[17], v[18]};
+    j.score = v[13];
   }
   if (k != model.projections.size()) {
     throw IoError(path.string(), "projections", std::to_string(k), std::to_string(model.projections.size()));
@@ -234,16 +234,17 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
   int resume_from = 0;
   parallel::run_guarded_collective(ctx, [&] {
     if (!ctx.is_root()) return;
-    fs::create_directories(out);
     // Compare everything except the iteration count, which a resumed run may raise.
     auto mine = json::parse(refine_options_json(opts));
     mine.erase("iterations");
+    mine.erase("reference");  // only the first iteration reads it
     const fs::path opts_path = out / "refine_options.json";
     if (fs::exists(opts_path)) {
       std::ifstream in(opts_path);
       auto theirs = json::parse(in, nullptr, false);
       if (theirs.is_discarded()) throw IoError(opts_path.string(), "JSON", "unparsable", "the options of an earlier run");
       theirs.erase("iterations");
+      theirs.erase("reference");
       if (theirs != mine) {
         std::string key = "options";
         for (auto it = mine.begin(); it != mine.end(); ++it)
@@ -256,8 +257,21 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
                               "); use another output folder");
       }
     }
-    write_text(opts_path, refine_options_json(opts) + "\n");
     resume_from = last_complete_iteration(out);
+    // A new run needs a usable starting reference: checked before any time goes into extraction.
+    if (resume_from == 0) {
+      if (opts.reference_path.empty())
+        throw ConfigError("refine", "reference", "(none)", "a starting reference map (MRC) for a new run");
+      const auto h = io::read_mrc_header(opts.reference_path);
+      if (h.nx != box || h.ny != box || h.nz != box) {
+        throw IoError(opts.reference_path, "box", std::to_string(h.nx) + "x" + std::to_string(h.ny) + "x" + std::to_string(h.nz),
+                      "a cubic map of the particle box " + std::to_string(box));
+      }
+    }
+    if (!fs::exists(opts.project_path))
+      throw IoError(opts.project_path, "file", "missing", "an existing HDF5 project file");
+    fs::create_directories(out);
+    write_text(opts_path, refine_options_json(opts) + "\n");
     if (!fs::exists(boxes_path) || !fs::exists(stack_path) || !fs::exists(start_project)) {
       Project project = io::read_project(opts.project_path);
       if (project.particles.empty()) throw IoError(opts.project_path, "/particles", "0", "particles to refine");
