@@ -1,6 +1,7 @@
 // Fourier-slice projection with a gridding pre-correction.
 #include "cspt/recon/projector.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -12,7 +13,7 @@ namespace {
 double sinc(double x) { return std::abs(x) < 1e-12 ? 1.0 : std::sin(x) / x; }
 }  // namespace
 
-Projector::Projector(const Volume& map, int pad, int threads)
+Projector::Projector(const Volume& map, int pad, int threads, double max_radius_px)
     : box_(map.nx()), n_pad_(map.nx() * pad), pixel_size_A_(map.pixel_size_A()) {
   if (!map.is_cubic() || box_ < 2) throw InternalError("Projector needs a cubic map");
   // Centre the map at voxel n_pad/2 of the padded box, divided by sinc^2 of the trilinear kernel.
@@ -27,15 +28,24 @@ Projector::Projector(const Volume& map, int pad, int threads)
     for (int y = 0; y < box_; ++y)
       for (int x = 0; x < box_; ++x)
         padded.at(x + off, y + off, z + off) = float(map.at(x, y, z) * corr[x] * corr[y] * corr[z]);
-  padded_ = fft::forward(padded, threads);
+  FourierVolume padded_ = fft::forward(padded, threads);
   // Move the origin from voxel np/2 to voxel 0: multiply coefficient k by exp(2 pi i k (np/2) / np).
   const int c = np / 2;
   std::vector<std::complex<float>> ph(static_cast<std::size_t>(np));
   for (int i = 0; i < np; ++i) ph[i] = std::polar(1.0f, float(2.0 * std::numbers::pi * padded_.frequency(i) * c / np));
   const int nxh = padded_.nx_half();
-  for (int z = 0; z < np; ++z)
-    for (int y = 0; y < np; ++y)
-      for (int x = 0; x < nxh; ++x) padded_.at(x, y, z) *= ph[z] * ph[y] * ph[x];
+  // Keep the cube that interpolation up to the radius can touch (one cell beyond it).
+  reach_ = np / 2 + 1;  // one plane beyond Nyquist, wrapped, as the periodic transform has it
+  if (max_radius_px > 0) reach_ = std::min(reach_, int(std::ceil(max_radius_px * pad)) + 1);
+  const int side = 2 * reach_ + 1, nx = reach_ + 1;
+  cube_.assign(std::size_t(side) * side * nx, {0.0f, 0.0f});
+  for (int z = -reach_; z <= reach_; ++z)
+    for (int y = -reach_; y <= reach_; ++y) {
+      const int zi = (z + np) % np, yi = (y + np) % np;
+      for (int x = 0; x < nx && x < nxh; ++x)
+        cube_[(std::size_t(z + reach_) * side + std::size_t(y + reach_)) * nx + x] =
+            padded_.at(x, yi, zi) * ph[zi] * ph[yi] * ph[x];
+    }
 }
 
 std::complex<float> Projector::interpolate(double x, double y, double z) const {
@@ -48,19 +58,20 @@ std::complex<float> Projector::interpolate(double x, double y, double z) const {
     conj = true;
   }
   const int x0 = int(x), y0 = int(std::floor(y)), z0 = int(std::floor(z));
+  const int r = reach_;
+  if (x0 > r || y0 < -r || y0 >= r || z0 < -r || z0 >= r) return {0.0f, 0.0f};
   const float fx = float(x - x0), fy = float(y - y0), fz = float(z - z0);
-  const std::complex<float>* grid = padded_.data();
-  const auto row = [&](int yy, int zz) {
-    return grid + (std::size_t((zz + np) % np) * np + std::size_t((yy + np) % np)) * nxh;
-  };
+  const int side = 2 * r + 1, nx = r + 1;
+  const std::complex<float>* grid = cube_.data();
+  const auto row = [&](int yy, int zz) { return grid + (std::size_t(zz + r) * side + std::size_t(yy + r)) * nx; };
   std::complex<float> v = 0.0f;
-  const bool x1_inside = x0 + 1 < nxh;
+  const bool x1_inside = x0 + 1 < nxh && x0 + 1 <= r;
   for (int dz = 0; dz < 2; ++dz)
     for (int dy = 0; dy < 2; ++dy) {
-      const std::complex<float>* r = row(y0 + dy, z0 + dz);
+      const std::complex<float>* line = row(y0 + dy, z0 + dz);
       const float wyz = (dy ? fy : 1 - fy) * (dz ? fz : 1 - fz);
-      v += (wyz * (1 - fx)) * r[x0];
-      if (x1_inside) v += (wyz * fx) * r[x0 + 1];
+      v += (wyz * (1 - fx)) * line[x0];
+      if (x1_inside) v += (wyz * fx) * line[x0 + 1];
     }
   return conj ? std::conj(v) : v;
 }

@@ -78,8 +78,12 @@ void band_ctf_over_sigma(const FourierBand& band, const CtfParams& ctf, const Ba
   for (std::size_t i = 0; i < band.size(); ++i) out[i] = float(eval(band.kx[i] * f, band.ky[i] * f)) * image.inv_sigma[i];
 }
 
-double band_score(const FourierBand& band, const BandImage& image, const float* ctf_over_sigma,
-                  const std::complex<float>* slice, double shift_x_A, double shift_y_A, BandScoreScratch& scratch) {
+namespace {
+
+template <bool kShells>
+double score_impl(const FourierBand& band, const BandImage& image, const float* ctf_over_sigma,
+                  const std::complex<float>* slice, double shift_x_A, double shift_y_A, BandScoreScratch& scratch,
+                  double* shell_num, double* shell_xx, double* shell_mm) {
   const int box = band.box_px, half = box / 2;
   const double two_pi_over_n = 2.0 * std::numbers::pi / box;
   const double sx = shift_x_A / band.pixel_size_A, sy = shift_y_A / band.pixel_size_A;
@@ -108,11 +112,32 @@ double band_score(const FourierBand& band, const BandImage& image, const float* 
   const std::size_t n = band.size();
   for (std::size_t i = 0; i < n; ++i) {
     const std::complex<float> m = slice[i] * (px[kx[i]] * py[ky[i]]) * ctf_over_sigma[i];
-    num += double(x[i].real() * m.real() + x[i].imag() * m.imag());
-    mm += double(m.real() * m.real() + m.imag() * m.imag());
+    const double xm = double(x[i].real() * m.real() + x[i].imag() * m.imag());
+    const double m2 = double(m.real() * m.real() + m.imag() * m.imag());
+    num += xm;
+    mm += m2;
+    if constexpr (kShells) {
+      const std::size_t s = std::size_t(band.shell[i] - band.shell_lo);
+      shell_num[s] += xm;
+      shell_mm[s] += m2;
+      shell_xx[s] += double(std::norm(x[i]));
+    }
   }
   if (!(mm > 0) || !(image.x_norm2 > 0)) return 0.0;
   return num / std::sqrt(mm * image.x_norm2);
+}
+
+}  // namespace
+
+double band_score(const FourierBand& band, const BandImage& image, const float* ctf_over_sigma,
+                  const std::complex<float>* slice, double shift_x_A, double shift_y_A, BandScoreScratch& scratch) {
+  return score_impl<false>(band, image, ctf_over_sigma, slice, shift_x_A, shift_y_A, scratch, nullptr, nullptr, nullptr);
+}
+
+double band_score_by_shell(const FourierBand& band, const BandImage& image, const float* ctf_over_sigma,
+                           const std::complex<float>* slice, double shift_x_A, double shift_y_A,
+                           BandScoreScratch& scratch, double* num, double* xx, double* mm) {
+  return score_impl<true>(band, image, ctf_over_sigma, slice, shift_x_A, shift_y_A, scratch, num, xx, mm);
 }
 
 }  // namespace cspt

@@ -139,6 +139,59 @@ std::vector<std::vector<float>> exposure_weight_table(const std::vector<Exposure
                           "must be finite and >= 0");
     }
   }
+  // bfactor: per-exposure scale and B-factor fitted to the shell correlations where given.
+  std::vector<double> fit_log_a(n, 0.0), fit_b(n, 0.0);
+  std::vector<char> fitted(n, 0);
+  if (opts.method == ExposureWeighting::bfactor) {
+    std::size_t best = n;
+    for (std::size_t f = 0; f < n; ++f)
+      if (exposures[f].n_projections > 0 && !exposures[f].shell_correlation.empty() &&
+          (best == n || exposures[f].mean_score > exposures[best].mean_score))
+        best = f;
+    const auto amplitude = [](double c) { return c / std::sqrt(std::max(1e-6, 1.0 - c * c)); };
+    if (best < n) {
+      const auto& ref = exposures[best].shell_correlation;
+      for (std::size_t f = 0; f < n; ++f) {
+        const auto& e = exposures[f];
+        if (e.n_projections == 0 || e.shell_correlation.empty()) continue;
+        std::vector<double> s2, y, g0, w;
+        for (std::size_t i = 0; i < e.shell_correlation.size() && i < ref.size(); ++i) {
+          const double c = e.shell_correlation[i], cr = ref[i];
+          if (!std::isfinite(c) || !std::isfinite(cr) || !(cr > 0)) continue;
+          const double sa = double(i) / (box_px * pixel_size_A);
+          s2.push_back(sa * sa);
+          y.push_back(amplitude(c));
+          g0.push_back(amplitude(cr));
+          w.push_back(i < e.shell_samples.size() ? std::max(1.0, e.shell_samples[i]) : 1.0);
+        }
+        if (s2.size() < 3) continue;
+        double best_res = std::numeric_limits<double>::infinity(), best_a = 1.0, best_b = 0.0;
+        for (double b = -100.0; b <= 3000.0; b += 10.0) {
+          double sgy = 0, sgg = 0;
+          for (std::size_t k = 0; k < s2.size(); ++k) {
+            const double gk = g0[k] * std::exp(-b * s2[k] / 4);
+            sgy += w[k] * gk * y[k];
+            sgg += w[k] * gk * gk;
+          }
+          if (!(sgg > 0)) continue;
+          const double a = std::max(0.0, sgy / sgg);
+          double res = 0;
+          for (std::size_t k = 0; k < s2.size(); ++k) {
+            const double d = y[k] - a * g0[k] * std::exp(-b * s2[k] / 4);
+            res += w[k] * d * d;
+          }
+          if (res < best_res) {
+            best_res = res;
+            best_a = a;
+            best_b = b;
+          }
+        }
+        fit_log_a[f] = std::log(std::max(best_a, 1e-6));
+        fit_b[f] = best_b;
+        fitted[f] = 1;
+      }
+    }
+  }
   auto log_weight = [&](std::size_t f, int i) -> double {
     const double s_px = static_cast<double>(i) / box_px;  // cycles per pixel
     const double s_A = s_px / pixel_size_A;               // 1/Angstrom
@@ -150,7 +203,9 @@ std::vector<std::vector<float>> exposure_weight_table(const std::vector<Exposure
         const double r2 = r[f] * r[f];
         return -opts.transition * r2 * r2 * std::exp(kDataFrequencyRate * s_px);
       }
-      case ExposureWeighting::bfactor: return -opts.bfactor_max_A2 * r[f] * s_A * s_A / 4;
+      case ExposureWeighting::bfactor:
+        if (fitted[f]) return fit_log_a[f] - fit_b[f] * s_A * s_A / 4;
+        return -opts.bfactor_max_A2 * r[f] * s_A * s_A / 4;
       case ExposureWeighting::none: break;
     }
     throw InternalError("exposure_weight_table: unexpected method");

@@ -84,4 +84,15 @@ double RankScoring::score(std::size_t j, const ProjectionPose& pose, ScoringScra
                     scratch.band);
 }
 
+double RankScoring::score_by_shell(std::size_t j, const ProjectionPose& pose, ScoringScratch& scratch, double* num,
+                                   double* xx, double* mm) const {
+  const int k = images_->local_index(j);
+  if (k < 0) throw InternalError("RankScoring: projection " + std::to_string(j) + " is not held by this rank");
+  scratch.slice.resize(band_.size());
+  const Projector* ref = refs_[half_of_local_[std::size_t(k)] == 2 ? 1 : 0];
+  ref->project_at(pose.a, band_.kx, band_.ky, scratch.slice.data());
+  return band_score_by_shell(band_, prepared_[std::size_t(k)], ctf_[std::size_t(k)].data(), scratch.slice.data(),
+                             pose.shift_x_A, pose.shift_y_A, scratch.band, num, xx, mm);
+}
+
 }  // namespace cspt

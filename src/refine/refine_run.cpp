@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <numbers>
 #include <sstream>
 
@@ -392,8 +393,9 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
     const bool first = it == 1;
     const Volume ref1 = filtered_reference(half[0], first ? std::vector<double>{} : fsc, band_high_A, mask, opts.threads);
     const Volume ref2 = filtered_reference(half[1], first ? std::vector<double>{} : fsc, band_high_A, mask, opts.threads);
-    const Projector proj1(ref1, 2, opts.threads), proj2(ref2, 2, opts.threads);
     const FourierBand band = make_fourier_band(box, px, opts.low_resolution_A, band_high_A);
+    // Only the band is ever sampled: a projector cropped to it stays in cache.
+    const Projector proj1(ref1, 2, opts.threads, band.shell_hi + 1.0), proj2(ref2, 2, opts.threads, band.shell_hi + 1.0);
     RankScoring scoring(model, *images, band, &proj1, &proj2, mask_radius, opts.mask_edge_A, opts.threads);
     summary["band_A"] = {opts.low_resolution_A, band_high_A};
     say("cspt refine: " + iter_name(it) + ": scoring " + fmt("%.0f", double(band.size())) + " Fourier samples per projection from " +
@@ -531,26 +533,41 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
     }
 
     // 4. Final per-projection scores -> per-exposure means -> exposure weights.
+    int n_orders = 0;
+    for (const auto& series : model.tilts)
+      for (const auto& t : series) n_orders = std::max(n_orders, t.acquisition_order + 1);
+    // Per projection its score; per exposure and shell the sums of its correlation with the
+    // references (num, xx, mm), for the fitted B-factor weighting.
+    const int n_band_shells = band.shell_hi - band.shell_lo + 1;
+    const std::size_t stride = std::size_t(n_band_shells) * 3;
     std::vector<double> scores(model.projections.size(), 0.0);
+    std::vector<double> shell_sums(std::size_t(n_orders) * stride, 0.0);
     parallel::run_guarded_collective(ctx, [&] {
+      std::vector<std::vector<double>> per_thread(std::size_t(opts.threads), std::vector<double>(shell_sums.size(), 0.0));
 #pragma omp parallel num_threads(opts.threads)
       {
         ScoringScratch scratch;
+        auto& mine_sums = per_thread[std::size_t(omp_get_thread_num())];
 #pragma omp for schedule(static)
-        for (std::size_t k = 0; k < mine.size(); ++k)
-          scores[mine[k]] = scoring.score(mine[k], projection_pose(model, model.projections[mine[k]]), scratch);
+        for (std::size_t k = 0; k < mine.size(); ++k) {
+          const auto& pj = model.projections[mine[k]];
+          const int o = model.tilts[std::size_t(pj.series)][std::size_t(pj.tilt)].acquisition_order;
+          double* base = &mine_sums[std::size_t(o) * stride];
+          scores[mine[k]] = scoring.score_by_shell(mine[k], projection_pose(model, pj), scratch, base,
+                                                   base + n_band_shells, base + 2 * n_band_shells);
+        }
       }
+      for (const auto& t : per_thread)
+        for (std::size_t i = 0; i < shell_sums.size(); ++i) shell_sums[i] += t[i];
     });
     ctx.sum_collective(scores);
+    ctx.sum_collective(shell_sums);
     for (std::size_t j = 0; j < scores.size(); ++j) model.projections[j].score = scores[j];
     for (std::size_t i = 0; i < model.particles.size(); ++i) {
       double s = 0;
       for (std::size_t j : model.projections_of_particle[i]) s += scores[j];
       model.particles[i].score = model.projections_of_particle[i].empty() ? 0.0 : s / double(model.projections_of_particle[i].size());
     }
-    int n_orders = 0;
-    for (const auto& series : model.tilts)
-      for (const auto& t : series) n_orders = std::max(n_orders, t.acquisition_order + 1);
     std::vector<ExposureInfo> exposures(static_cast<std::size_t>(n_orders));
     std::vector<double> order_tilt(std::size_t(n_orders), 0.0), order_series(std::size_t(n_orders), 0.0);
     for (const auto& series : model.tilts)
@@ -570,6 +587,22 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
     }
     for (std::size_t o = 0; o < exposures.size(); ++o)
       if (exposures[o].n_projections) exposures[o].mean_score = order_sum[o] / double(exposures[o].n_projections);
+    {
+      std::vector<double> samples_per_shell(std::size_t(n_band_shells), 0.0);
+      for (int s : band.shell) samples_per_shell[std::size_t(s - band.shell_lo)] += 1;
+      for (std::size_t o = 0; o < exposures.size(); ++o) {
+        auto& e = exposures[o];
+        if (!e.n_projections) continue;
+        e.shell_correlation.assign(std::size_t(band.shell_hi) + 1, std::numeric_limits<double>::quiet_NaN());
+        e.shell_samples.assign(std::size_t(band.shell_hi) + 1, 0.0);
+        const double* base = &shell_sums[o * stride];
+        for (int i = 0; i < n_band_shells; ++i) {
+          const double num = base[i], xx = base[n_band_shells + i], mm = base[2 * n_band_shells + i];
+          if (xx > 0 && mm > 0) e.shell_correlation[std::size_t(band.shell_lo + i)] = num / std::sqrt(xx * mm);
+          e.shell_samples[std::size_t(band.shell_lo + i)] = samples_per_shell[std::size_t(i)] * double(e.n_projections);
+        }
+      }
+    }
     ExposureWeightOptions wopts = opts.weights;
     wopts.voltage_kV = model.optics.voltage_kV;
     const auto weights = exposure_weight_table(exposures, box, px, wopts);
@@ -679,7 +712,7 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
       if (project.truth) {
         const auto tm = truth_metrics(model, project, opts.symmetry, opts.constrained);
         const json tj = truth_json(tm);
-        for (auto it = tj.begin(); it != tj.end(); ++it) summary[it.key()] = it.value();
+        for (auto kv = tj.begin(); kv != tj.end(); ++kv) summary[kv.key()] = kv.value();
         if (truth_map.size()) {
           Volume a = result.map, b = truth_map;
           apply_mask(a, mask);

@@ -346,7 +346,10 @@ SimulatedTiltSeries simulate_tilt_series(const SimulationConfig& cfg, const Proj
       layer[std::size_t(k)] = fft::inverse(f);
     }
     FastRandom noise_rng(mix(mix(cfg.seed, std::uint64_t(index) + 1), order + 5000));
-    const double counts_per_pixel = dose * px * px;
+    // Energy filter: the electrons scattered inelastically along the tilted path are not counted.
+    const double path_A = cfg.ice_thickness_A / std::max(0.2, std::cos(g.tilt_deg * kDeg));
+    const double zero_loss = cfg.inelastic_mean_free_path_A > 0 ? std::exp(-path_A / cfg.inelastic_mean_free_path_A) : 1.0;
+    const double counts_per_pixel = dose * px * px * zero_loss;
     Image counts(nx, ny, px);
     // mid_height is linear in (x, y): step it instead of recomputing it.
     const double h00 = mid_height(0, 0), hx = mid_height(1, 0) - h00, hy = mid_height(0, 1) - h00;

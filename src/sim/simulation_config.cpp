@@ -37,6 +37,7 @@ const std::map<std::string, Setter>& setters() {
       {"tilt_scheme", set(&SimulationConfig::tilt_scheme)},
       {"dose_per_tilt_e_per_A2", set(&SimulationConfig::dose_per_tilt_e_per_A2)},
       {"radiation_damage", set(&SimulationConfig::radiation_damage)},
+      {"inelastic_mean_free_path_A", set(&SimulationConfig::inelastic_mean_free_path_A)},
       {"pixel_size_A", set(&SimulationConfig::pixel_size_A)},
       {"image_nx_px", set(&SimulationConfig::image_nx_px)},
       {"image_ny_px", set(&SimulationConfig::image_ny_px)},
@@ -88,6 +89,8 @@ void validate(const SimulationConfig& c, const std::string& w) {
   require(c.n_tilt_series >= 1, w, "n_tilt_series", c.n_tilt_series, ">= 1");
   require(c.pattern_holes >= 1, w, "pattern_holes", c.pattern_holes, ">= 1");
   require(c.dose_per_tilt_e_per_A2 > 0, w, "dose_per_tilt_e_per_A2", c.dose_per_tilt_e_per_A2, "> 0 e/A^2");
+  require(c.inelastic_mean_free_path_A >= 0, w, "inelastic_mean_free_path_A", c.inelastic_mean_free_path_A,
+          ">= 0 A (0: no loss)");
   require(c.pixel_size_A > 0, w, "pixel_size_A", c.pixel_size_A, "> 0 A");
   require(c.image_nx_px >= c.particle_box_px * 2 && c.image_ny_px >= c.particle_box_px * 2, w, "image_nx_px",
           std::min(c.image_nx_px, c.image_ny_px), "at least twice particle_box_px");

@@ -3,6 +3,7 @@
 
 #include <complex>
 #include <span>
+#include <vector>
 
 #include <Eigen/Core>
 
@@ -18,7 +19,10 @@ namespace cspt {
 class Projector {
  public:
   /// `pad`: padding factor of the transform (2 is accurate to about 1% at Nyquist).
-  explicit Projector(const Volume& map, int pad = 2, int threads = 1);
+  /// `max_radius_px` > 0 keeps only the transform within that radius (pixels of the map's box):
+  /// slices are zero beyond it, and a small kept cube stays in cache (refinement at a limited
+  /// resolution). 0 keeps everything up to Nyquist.
+  explicit Projector(const Volume& map, int pad = 2, int threads = 1, double max_radius_px = 0.0);
 
   int box() const { return box_; }
   double pixel_size_A() const { return pixel_size_A_; }
@@ -39,9 +43,13 @@ class Projector {
  private:
   int box_ = 0, n_pad_ = 0;
   double pixel_size_A_ = 1.0;
-  FourierVolume padded_;
+  /// The padded transform for |kx|, |ky|, |kz| <= reach_ (padded-grid units): x = 0..reach_,
+  /// y and z = -reach_..reach_ stored from 0, x fastest. No wrapping needed when interpolating.
+  int reach_ = 0;
+  std::vector<std::complex<float>> cube_;
 
-  /// Trilinear interpolation of the padded transform at (x, y, z) in its grid units.
+  /// Trilinear interpolation of the padded transform at (x, y, z) in its grid units; 0 outside
+  /// the kept cube.
   std::complex<float> interpolate(double x, double y, double z) const;
 };
 

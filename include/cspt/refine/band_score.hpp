@@ -53,4 +53,11 @@ struct BandScoreScratch {
 double band_score(const FourierBand& band, const BandImage& image, const float* ctf_over_sigma,
                   const std::complex<float>* slice, double shift_x_A, double shift_y_A, BandScoreScratch& scratch);
 
+/// As band_score, also adding each shell's sums of Re(x conj M), |x|^2 and |M|^2 into
+/// num[s - band.shell_lo], xx[...], mm[...] (band.shell_hi - band.shell_lo + 1 entries each): the
+/// shell-wise correlation of a set of projections with their references.
+double band_score_by_shell(const FourierBand& band, const BandImage& image, const float* ctf_over_sigma,
+                           const std::complex<float>* slice, double shift_x_A, double shift_y_A,
+                           BandScoreScratch& scratch, double* num, double* xx, double* mm);
+
 }  // namespace cspt

@@ -39,6 +39,10 @@ struct ExposureInfo {
   std::size_t n_projections = 0;  ///< 0 = empty exposure: weight 0 everywhere
   double prior_dose_e_per_A2 = 0.0;  ///< dose variant: exposure before this one started, e/A^2
   double dose_e_per_A2 = 0.0;        ///< dose variant: exposure of this image, e/A^2
+  /// bfactor variant: the exposure's correlation with the reference per Fourier shell (index =
+  /// shell, NaN = not measured) and the Fourier samples behind each value. When present, the
+  /// exposure's scale and B-factor are fitted to them (see exposure_weight_table).
+  std::vector<double> shell_correlation, shell_samples;
 };
 
 /// Number of Fourier shells of a weight table for a box of box_px pixels: box_px / 2 + 2
@@ -69,7 +73,12 @@ std::vector<double> exposure_score_dependency(const std::vector<ExposureInfo>& e
 ///    (sum w a CTF^2)^2 / sum w^2 CTF^2, is largest for w proportional to a_f (docs/refinement.md).
 ///  - data: algorithms 4.1 exactly: r_f from exposure_score_dependency, W_f = exp(-T r_f^4 exp(7.62 s))
 ///    with s in cycles/pixel, normalised; all equal when max == min.
-///  - bfactor (variant, algorithms 4.3): B_f = bfactor_max_A2 * r_f in A^2, W_f = exp(-B_f s_A^2 / 4)
+///  - bfactor (variant, algorithms 4.3; the paper's "isotropic B-factors"): W_f = A_f exp(-B_f s_A^2 / 4).
+///    With shell correlations, A_f and B_f are fitted: the signal amplitude of exposure f at shell s,
+///    a = C / sqrt(1 - C^2) from its correlation C with the reference, is fitted by least squares
+///    (weights = samples) as A_f exp(-B_f s^2/4) times that of the best-scoring exposure, B_f on a
+///    10 A^2 grid in [-100, 3000] with A_f in closed form; the weight of a signal of amplitude a is
+///    proportional to a (as for `dose`). Without shell data: B_f = bfactor_max_A2 * r_f, A_f = 1, and
 ///    with s_A in 1/Angstrom, normalised. The best exposure has B = 0, the worst bfactor_max_A2.
 /// Throws ConfigError when the list is empty, every exposure is empty, box_px < 2, pixel_size_A <= 0,
 /// options are out of range, or (for the method in use) a score or dose is not finite / negative.

@@ -55,6 +55,9 @@ class RankScoring {
   /// pose.ctf; otherwise the one cached by refresh_ctf is used (defocus changes within a particle
   /// search are a few Angstrom).
   double score(std::size_t j, const ProjectionPose& pose, ScoringScratch& scratch, bool fresh_ctf = false) const;
+  /// As score(), also adding the projection's shell-wise sums (see band_score_by_shell).
+  double score_by_shell(std::size_t j, const ProjectionPose& pose, ScoringScratch& scratch, double* num, double* xx,
+                        double* mm) const;
   /// Re-evaluate the cached CTF of every held projection from the model (threads).
   void refresh_ctf(const RefineModel& model, int threads);
   const LocalImages& images() const { return *images_; }

@@ -26,6 +26,9 @@ struct SimulationConfig {
   std::string tilt_scheme = "bisect60";    ///< bisect60, bisect36 or hagen
   double dose_per_tilt_e_per_A2 = 3.0;
   bool radiation_damage = true;            ///< Grant-Grigorieff exposure filter on every image
+  /// Zero-loss (energy-filtered) imaging: electrons scattered inelastically in the ice are removed,
+  /// so the counts fall as exp(-thickness / (cos(tilt) * this)) (A; 0 = no loss).
+  double inelastic_mean_free_path_A = 3800.0;
   double pixel_size_A = 1.5;
   int image_nx_px = 1024, image_ny_px = 1024;
   std::string camera = "K2 Summit, centred 1024 x 1024 readout";

@@ -289,3 +289,44 @@ TEST(ExposureWeightsTest, bad_input_throws_config_error) {
 
 }  // namespace
 }  // namespace cspt
+
+namespace cspt {
+namespace {
+
+TEST(ExposureWeightsTest, bfactor_variant_fits_scale_and_bfactor_from_shell_correlations) {
+  // Exposure f's signal amplitude at shell i is A_f exp(-B_f s^2 / 4) times the best exposure's;
+  // the correlations handed over are what such amplitudes give, C = a / sqrt(1 + a^2).
+  const int box = 64;
+  const double px = 1.5;
+  const double truth_a[3] = {1.0, 0.8, 0.5}, truth_b[3] = {0.0, 150.0, 600.0};
+  std::vector<ExposureInfo> e(3);
+  for (int f = 0; f < 3; ++f) {
+    e[std::size_t(f)].n_projections = 100;
+    e[std::size_t(f)].mean_score = 0.3 - 0.1 * f;
+    e[std::size_t(f)].shell_correlation.assign(20, std::nan(""));
+    e[std::size_t(f)].shell_samples.assign(20, 0.0);
+    for (int i = 3; i < 20; ++i) {
+      const double s = i / (box * px);
+      const double a_ref = 0.4 * std::exp(-40.0 * s * s);  // the best exposure's own fall-off
+      const double a = truth_a[f] * std::exp(-truth_b[f] * s * s / 4) * a_ref;
+      e[std::size_t(f)].shell_correlation[std::size_t(i)] = a / std::sqrt(1 + a * a);
+      e[std::size_t(f)].shell_samples[std::size_t(i)] = 1000.0 * i;
+    }
+  }
+  ExposureWeightOptions o;
+  o.method = ExposureWeighting::bfactor;
+  o.multiply = false;
+  const auto w = exposure_weight_table(e, box, px, o);
+  // Ratios of weights are the fitted A_f exp(-B_f s^2/4) ratios, at fitted and extrapolated shells.
+  for (int i : {5, 15, 30}) {
+    const double s = i / (box * px);
+    for (int f = 1; f < 3; ++f) {
+      const double expected = truth_a[f] * std::exp(-truth_b[f] * s * s / 4);
+      EXPECT_NEAR(w[std::size_t(f)][std::size_t(i)] / w[0][std::size_t(i)], expected, 0.02 * expected + 1e-4)
+          << "exposure " << f << " shell " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace cspt
