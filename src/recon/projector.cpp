@@ -100,13 +100,48 @@ void Projector::project(const Eigen::Matrix3d& a, FourierImage& out) const {
 
 void Projector::project_at(const Eigen::Matrix3d& a, std::span<const int> kx, std::span<const int> ky,
                            std::complex<float>* out) const {
-  const double pad = double(n_pad_) / box_;
-  const double ax = pad * a(0, 0), bx = pad * a(1, 0), ay = pad * a(0, 1), by = pad * a(1, 1), az = pad * a(0, 2),
-               bz = pad * a(1, 2);
+  // The same trilinear interpolation as interpolate(), in single precision with the cube's offset
+  // folded in (indices never negative, no floor), for the refinement's hot loop.
+  const float pad = float(n_pad_) / float(box_);
+  const float ax = pad * float(a(0, 0)), bx = pad * float(a(1, 0)), ay = pad * float(a(0, 1)), by = pad * float(a(1, 1)),
+              az = pad * float(a(0, 2)), bz = pad * float(a(1, 2));
+  const int r = reach_, side = 2 * r + 1, nx = r + 1, nxh = n_pad_ / 2 + 1;
+  const float fr = float(r);
+  const std::complex<float>* grid = cube_.data();
   const std::size_t n = kx.size();
   for (std::size_t i = 0; i < n; ++i) {
-    const double u = kx[i], v = ky[i];
-    out[i] = interpolate(ax * u + bx * v, ay * u + by * v, az * u + bz * v);
+    const float u = float(kx[i]), v = float(ky[i]);
+    float x = ax * u + bx * v, y = ay * u + by * v, z = az * u + bz * v;
+    const bool conj = x < 0;
+    if (conj) {
+      x = -x;
+      y = -y;
+      z = -z;
+    }
+    const float ys = y + fr, zs = z + fr;  // >= 0 inside the cube
+    if (!(ys >= 0.0f) || !(zs >= 0.0f)) {
+      out[i] = {0.0f, 0.0f};
+      continue;
+    }
+    const int x0 = int(x), y0 = int(ys), z0 = int(zs);
+    if (x0 > r || y0 >= 2 * r || z0 >= 2 * r) {
+      out[i] = {0.0f, 0.0f};
+      continue;
+    }
+    const float fx = x - float(x0), fy = ys - float(y0), fz = zs - float(z0);
+    const std::complex<float>* c00 = grid + (std::size_t(z0) * side + std::size_t(y0)) * nx + x0;
+    const std::complex<float>* c01 = c00 + nx;                       // y + 1
+    const std::complex<float>* c10 = c00 + std::size_t(side) * nx;   // z + 1
+    const std::complex<float>* c11 = c10 + nx;
+    const float gx = 1 - fx, gy = 1 - fy, gz = 1 - fz;
+    std::complex<float> val = (gy * gz) * c00[0] + (fy * gz) * c01[0] + (gy * fz) * c10[0] + (fy * fz) * c11[0];
+    if (x0 + 1 < nxh && x0 + 1 <= r) {
+      const std::complex<float> val1 = (gy * gz) * c00[1] + (fy * gz) * c01[1] + (gy * fz) * c10[1] + (fy * fz) * c11[1];
+      val = gx * val + fx * val1;
+    } else {
+      val *= gx;
+    }
+    out[i] = conj ? std::conj(val) : val;
   }
 }
 

@@ -70,6 +70,7 @@ void RankScoring::refresh_ctf(const RefineModel& model, int threads) {
 double RankScoring::score(std::size_t j, const ProjectionPose& pose, ScoringScratch& scratch, bool fresh_ctf) const {
   const int k = images_->local_index(j);
   if (k < 0) throw InternalError("RankScoring: projection " + std::to_string(j) + " is not held by this rank");
+  evaluations_.fetch_add(1, std::memory_order_relaxed);
   const std::size_t n = band_.size();
   scratch.slice.resize(n);
   const Projector* ref = refs_[half_of_local_[std::size_t(k)] == 2 ? 1 : 0];
@@ -88,6 +89,7 @@ double RankScoring::score_by_shell(std::size_t j, const ProjectionPose& pose, Sc
                                    double* xx, double* mm) const {
   const int k = images_->local_index(j);
   if (k < 0) throw InternalError("RankScoring: projection " + std::to_string(j) + " is not held by this rank");
+  evaluations_.fetch_add(1, std::memory_order_relaxed);
   scratch.slice.resize(band_.size());
   const Projector* ref = refs_[half_of_local_[std::size_t(k)] == 2 ? 1 : 0];
   ref->project_at(pose.a, band_.kx, band_.ky, scratch.slice.data());

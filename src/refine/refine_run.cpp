@@ -386,7 +386,13 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
 
   for (int it = resume_from + 1; it <= opts.iterations; ++it) {
     const auto t_iter = std::chrono::steady_clock::now();
+    auto t_stage = t_iter;
     json summary;
+    const auto lap = [&](const char* stage) {
+      const auto now = std::chrono::steady_clock::now();
+      summary["stage_s"][stage] = std::chrono::duration<double>(now - t_stage).count();
+      t_stage = now;
+    };
     summary["iteration"] = it;
     // 1. References for this iteration's band.
     const double band_high_A = std::max(resolution / opts.resolution_factor, 2.0 * px);
@@ -398,6 +404,8 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
     const Projector proj1(ref1, 2, opts.threads, band.shell_hi + 1.0), proj2(ref2, 2, opts.threads, band.shell_hi + 1.0);
     RankScoring scoring(model, *images, band, &proj1, &proj2, mask_radius, opts.mask_edge_A, opts.threads);
     summary["band_A"] = {opts.low_resolution_A, band_high_A};
+    summary["band_samples"] = band.size();
+    lap("references");
     say("cspt refine: " + iter_name(it) + ": scoring " + fmt("%.0f", double(band.size())) + " Fourier samples per projection from " +
         fmt("%.0f", opts.low_resolution_A) + " to " + fmt("%.2f A", band_high_A));
 
@@ -413,6 +421,7 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
                                     {"mean_score_after", rep.mean_score_after}};
       say("cspt refine: " + iter_name(it) + ": tilt geometry, mean score " + fmt("%.5f", rep.mean_score_before) + " -> " +
           fmt("%.5f", rep.mean_score_after));
+      lap("tilts");
     }
 
     // 3. Particles (or projections, unconstrained).
@@ -530,6 +539,7 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
       say("cspt refine: " + iter_name(it) + ": " + (opts.constrained ? "particles" : "projections (unconstrained)") +
           " refined, median rotation change " + fmt("%.3f deg", median(rotation_change)) + ", " + fmt("%.0f", ev[0]) +
           " score evaluations");
+      lap("particles");
     }
 
     // 4. Final per-projection scores -> per-exposure means -> exposure weights.
@@ -603,6 +613,12 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
         }
       }
     }
+    lap("scores");
+    {
+      std::vector<double> ev{double(scoring.evaluations())};
+      ctx.sum_collective(ev);
+      summary["projection_score_evaluations"] = ev[0];
+    }
     ExposureWeightOptions wopts = opts.weights;
     wopts.voltage_kV = model.optics.voltage_kV;
     const auto weights = exposure_weight_table(exposures, box, px, wopts);
@@ -630,6 +646,7 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
     broadcast_volume(ctx, half[0], box, px);
     broadcast_volume(ctx, half[1], box, px);
     const double median_change = median(rotation_change);
+    lap("reconstruction");
 
     // 6. The iteration's files (root), then the project file.
     parallel::run_guarded_collective(ctx, [&] {

@@ -19,8 +19,9 @@ namespace cspt {
 class Projector {
  public:
   /// `pad`: padding factor of the transform (2 is accurate to about 1% at Nyquist).
-  /// `max_radius_px` > 0 keeps only the transform within that radius (pixels of the map's box):
-  /// slices are zero beyond it, and a small kept cube stays in cache (refinement at a limited
+  /// `max_radius_px` > 0 keeps only the cube of the transform that interpolation within that
+  /// radius (pixels of the map's box) touches: slices are exact within the radius, undefined
+  /// beyond it (zero outside the cube), and the small cube stays in cache (refinement at a limited
   /// resolution). 0 keeps everything up to Nyquist.
   explicit Projector(const Volume& map, int pad = 2, int threads = 1, double max_radius_px = 0.0);
 

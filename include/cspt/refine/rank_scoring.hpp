@@ -1,6 +1,7 @@
 // The projections one rank refines, held in memory, and how they are scored against the references.
 #pragma once
 
+#include <atomic>
 #include <complex>
 #include <cstddef>
 #include <memory>
@@ -61,6 +62,8 @@ class RankScoring {
   /// Re-evaluate the cached CTF of every held projection from the model (threads).
   void refresh_ctf(const RefineModel& model, int threads);
   const LocalImages& images() const { return *images_; }
+  /// Projection scores computed so far on this rank (every call of score or score_by_shell).
+  long long evaluations() const { return evaluations_.load(std::memory_order_relaxed); }
 
  private:
   const LocalImages* images_;
@@ -69,6 +72,7 @@ class RankScoring {
   std::vector<BandImage> prepared_;           ///< by local index
   std::vector<std::vector<float>> ctf_;       ///< by local index
   std::vector<int> half_of_local_;
+  mutable std::atomic<long long> evaluations_{0};
 };
 
 }  // namespace cspt

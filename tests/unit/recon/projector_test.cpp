@@ -49,3 +49,39 @@ TEST(ProjectorTest, transposed_rotation_does_not_match) {
 
 }  // namespace
 }  // namespace cspt
+
+namespace cspt {
+namespace {
+
+TEST(ProjectorTest, band_sampling_equals_the_full_slice_and_cropping_keeps_the_band) {
+  const int box = 48;
+  const auto atoms = test::random_phantom(120, 30.0, 4);
+  const Volume map = test::phantom_map(atoms, box, 2.0);
+  const Projector full(map, 2), cropped(map, 2, 1, 12.0);
+  std::vector<int> kx, ky;
+  for (int y = -box / 2 + 1; y < box / 2; ++y)
+    for (int x = 0; x <= box / 2; ++x) {
+      kx.push_back(x);
+      ky.push_back(y);
+    }
+  std::vector<std::complex<float>> a(kx.size()), b(kx.size());
+  for (const auto& e : test::uniform_orientations(10, 3)) {
+    const Eigen::Matrix3d m = matrix_from_euler_zyz({e.rot_deg, e.tilt_deg, e.psi_deg});
+    FourierImage slice(box, box, 2.0);
+    full.project(m, slice);
+    full.project_at(m, kx, ky, a.data());
+    cropped.project_at(m, kx, ky, b.data());
+    double peak = 0;
+    for (const auto& v : a) peak = std::max(peak, double(std::abs(v)));
+    for (std::size_t i = 0; i < kx.size(); ++i) {
+      const int row = ky[i] >= 0 ? ky[i] : ky[i] + box;
+      if (kx[i] * kx[i] + ky[i] * ky[i] > (box / 2) * (box / 2)) continue;
+      EXPECT_LT(std::abs(a[i] - slice.at(kx[i], row)), 1e-4 * peak) << kx[i] << "," << ky[i];
+      if (kx[i] * kx[i] + ky[i] * ky[i] <= 12 * 12) EXPECT_LT(std::abs(b[i] - a[i]), 1e-5 * peak);
+      if (kx[i] * kx[i] + ky[i] * ky[i] > 3 * 14 * 14) EXPECT_EQ(std::abs(b[i]), 0.0f);  // beyond the cube
+    }
+  }
+}
+
+}  // namespace
+}  // namespace cspt
