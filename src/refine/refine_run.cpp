@@ -26,6 +26,7 @@
 #include "cspt/recon/mask.hpp"
 #include "cspt/recon/reconstruct.hpp"
 #include "cspt/refine/reference.hpp"
+#include "cspt/refine/refine_tables.hpp"
 #include "cspt/refine/truth_metrics.hpp"
 #include "cspt/util/error.hpp"
 
@@ -55,89 +56,6 @@ double median(std::vector<double> v) {
 }
 
 void write_text(const fs::path& path, const std::string& text) { io::write_file_atomically(path.string(), text); }
-
-// ---- extraction table: one line per projection, written once per run ----
-
-std::string boxes_csv(const std::vector<ExtractedBox>& boxes) {
-  std::string s = "particle,tilt,section,centre_x_A,centre_y_A\n";
-  char line[160];
-  for (const auto& b : boxes) {
-    std::snprintf(line, sizeof line, "%d,%d,%d,%.6f,%.6f\n", b.particle, b.tilt, b.section, b.centre_A.x(), b.centre_A.y());
-    s += line;
-  }
-  return s;
-}
-
-std::vector<ExtractedBox> parse_boxes_csv(const std::string& path, const std::string& text) {
-  std::vector<ExtractedBox> boxes;
-  std::istringstream in(text);
-  std::string line;
-  std::getline(in, line);
-  int n = 1;
-  while (std::getline(in, line)) {
-    ++n;
-    if (line.empty()) continue;
-    ExtractedBox b;
-    double x = 0, y = 0;
-    if (std::sscanf(line.c_str(), "%d,%d,%d,%lf,%lf", &b.particle, &b.tilt, &b.section, &x, &y) != 5) {
-      throw IoError(path, "line " + std::to_string(n), line, "particle,tilt,section,centre_x_A,centre_y_A");
-    }
-    b.centre_A = {x, y};
-    boxes.push_back(b);
-  }
-  return boxes;
-}
-
-// ---- per-projection table (poses, scores, and the unconstrained corrections for resuming) ----
-
-Eigen::Vector3d rotation_vector_deg(const Eigen::Matrix3d& r) {
-  const Eigen::AngleAxisd aa(r);
-  return aa.axis() * aa.angle() * 180.0 / std::numbers::pi;
-}
-
-std::string projections_csv(const RefineModel& model) {
-  std::string s =
-      "particle,half,series,tilt,acquisition_order,rot_deg,tilt_deg,psi_deg,shift_x_A,shift_y_A,defocus_u_A,defocus_v_A,"
-      "defocus_angle_deg,score,extra_wx_deg,extra_wy_deg,extra_wz_deg,extra_shift_x_A,extra_shift_y_A\n";
-  char line[512];
-  for (const auto& j : model.projections) {
-    const ProjectionPose pose = projection_pose(model, j);
-    const auto e = euler_zyz_from_matrix(pose.a);
-    const Eigen::Vector3d w = rotation_vector_deg(j.extra_rotation);
-    std::snprintf(line, sizeof line, "%d,%d,%d,%d,%d,%.5f,%.5f,%.5f,%.4f,%.4f,%.2f,%.2f,%.3f,%.6f,%.8f,%.8f,%.8f,%.6f,%.6f\n",
-                  j.particle, model.particles[std::size_t(j.particle)].half, j.series, j.tilt, model.tilts[std::size_t(j.series)][std::size_t(j.tilt)].acquisition_order,
-                  e.rot_deg, e.tilt_deg, e.psi_deg, pose.shift_x_A, pose.shift_y_A, pose.ctf.defocus_u_A,
-                  pose.ctf.defocus_v_A, pose.ctf.defocus_angle_deg, j.score, w.x(), w.y(), w.z(), j.extra_shift_A.x(),
-                  j.extra_shift_A.y());
-    s += line;
-  }
-  return s;
-}
-
-void read_projection_extras(const fs::path& path, RefineModel& model) {
-  std::ifstream in(path);
-  if (!in) throw IoError(path.string(), "file", "", "the per-projection table of the iteration to resume");
-  std::string line;
-  std::getline(in, line);
-  std::size_t k = 0;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    std::vector<double> v;
-    std::stringstream ss(line);
-    std::string cell;
-    while (std::getline(ss, cell, ',')) v.push_back(std::atof(cell.c_str()));
-    if (v.size() != 19 || k >= model.projections.size()) {
-      throw IoError(path.string(), "line " + std::to_string(k + 2), line, "19 columns, one line per projection");
-    }
-    auto& j = model.projections[k++];
-    j.extra_rotation = rotation_from_vector_deg({v[14], v[15], v[16]});
-    j.extra_shift_A = {v[17], v[18]};
-    j.score = v[13];
-  }
-  if (k != model.projections.size()) {
-    throw IoError(path.string(), "projections", std::to_string(k), std::to_string(model.projections.size()));
-  }
-}
 
 // ---- volumes across ranks ----
 
@@ -287,7 +205,7 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
       const auto boxes = boxes_from_extraction(project, set);
       io::write_project(start_project.string(), project);
       fs::rename(tmp_stack, stack_path);
-      write_text(boxes_path, boxes_csv(boxes));
+      write_text(boxes_path, extraction_csv(boxes));
       resume_from = 0;
     }
     std::ifstream in(boxes_path);
@@ -301,7 +219,7 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
     ctx.broadcast_collective(r);
     resume_from = int(r[0]);
   }
-  const auto boxes = parse_boxes_csv(boxes_path.string(), boxes_text);
+  const auto boxes = parse_extraction_csv(boxes_path.string(), boxes_text);
   if (opts.iterations == 0) {  // prepare the run folder only
     say("cspt refine: extraction ready in " + out.string() + " (0 iterations asked)");
     return {};
@@ -312,7 +230,7 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
   const RefineModel start_model = model_from_project(start, boxes, box);
   Project project = resume_from > 0 ? io::read_project((out / iter_name(resume_from) / "project.h5").string()) : start;
   RefineModel model = model_from_project(project, boxes, box);
-  if (resume_from > 0) read_projection_extras(out / iter_name(resume_from) / "projections.csv", model);
+  if (resume_from > 0) read_projection_corrections((out / iter_name(resume_from) / "projections.csv").string(), model);
   const double px = model.optics.pixel_size_A;
   {
     int halves[2] = {0, 0};
@@ -659,58 +577,11 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
       io::write_mrc_volume((tmp / "half2.mrc").string(), result.half2);
       io::write_mrc_volume((tmp / "map.mrc").string(), result.map);
       write_text(tmp / "fsc.csv", fsc_table_csv(result.fsc, box, px));
-      {
-        std::string w = "acquisition_order";
-        for (std::size_t i = 0; i < weights.front().size(); ++i) w += ",shell_" + std::to_string(i);
-        w += "\n";
-        for (std::size_t o = 0; o < weights.size(); ++o) {
-          w += std::to_string(o);
-          for (float v : weights[o]) w += "," + fmt("%.6g", v);
-          w += "\n";
-        }
-        write_text(tmp / "weights.csv", w);
-        const auto cum = cumulative_contribution(weights);
-        std::string c = "acquisition_order";
-        for (std::size_t i = 0; i < cum.front().size(); ++i) c += ",shell_" + std::to_string(i);
-        c += "\n";
-        for (std::size_t o = 0; o < cum.size(); ++o) {
-          c += std::to_string(o);
-          for (double v : cum[o]) c += "," + fmt("%.6g", v);
-          c += "\n";
-        }
-        write_text(tmp / "contributions.csv", c);
-        std::string ts = "acquisition_order,mean_tilt_deg,mean_score,n_projections,prior_dose_e_per_A2\n";
-        for (std::size_t o = 0; o < exposures.size(); ++o) {
-          char line[200];
-          std::snprintf(line, sizeof line, "%zu,%.3f,%.6f,%zu,%.3f\n", o, order_tilt[o], exposures[o].mean_score,
-                        exposures[o].n_projections, exposures[o].prior_dose_e_per_A2);
-          ts += line;
-        }
-        write_text(tmp / "tilt_scores.csv", ts);
-      }
+      write_text(tmp / "weights.csv", shell_table_csv(weights));
+      write_text(tmp / "contributions.csv", shell_table_csv(cumulative_contribution(weights)));
+      write_text(tmp / "tilt_scores.csv", exposure_scores_csv(exposures, order_tilt));
       write_text(tmp / "projections.csv", projections_csv(model));
-      {
-        std::string t = "series,tilt,acquisition_order,reference,tilt_deg,axis_deg,shift_x_A,shift_y_A,defocus_offset_A";
-        if (project.truth) t += ",true_tilt_deg,true_axis_deg,true_shift_x_A,true_shift_y_A";
-        t += "\n";
-        for (std::size_t s = 0; s < model.tilts.size(); ++s)
-          for (std::size_t k = 0; k < model.tilts[s].size(); ++k) {
-            const auto& rt = model.tilts[s][k];
-            char line[320];
-            std::snprintf(line, sizeof line, "%zu,%zu,%d,%d,%.4f,%.4f,%.3f,%.3f,%.1f", s, k, rt.acquisition_order,
-                          int(rt.reference), rt.geometry.tilt_deg, rt.geometry.axis_deg, rt.geometry.shift_x_A,
-                          rt.geometry.shift_y_A, rt.defocus_offset_A);
-            t += line;
-            if (project.truth) {
-              const auto& tr = project.truth->tilts.at(s).at(k);
-              std::snprintf(line, sizeof line, ",%.4f,%.4f,%.3f,%.3f", tr.refined_tilt_deg, tr.tilt_axis_deg, tr.shift_x_A,
-                            tr.shift_y_A);
-              t += line;
-            }
-            t += "\n";
-          }
-        write_text(tmp / "tilts.csv", t);
-      }
+      write_text(tmp / "tilts.csv", tilts_csv(model, project));
       write_model_to_project(model, project);
       io::write_project((tmp / "project.h5").string(), project);
 
