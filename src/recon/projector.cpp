@@ -48,60 +48,32 @@ Projector::Projector(const Volume& map, int pad, int threads, double max_radius_
     }
 }
 
-std::complex<float> Projector::interpolate(double x, double y, double z) const {
-  const int np = n_pad_, nxh = np / 2 + 1;
-  bool conj = false;
-  if (x < 0) {  // Friedel: F(-k) = conj F(k)
-    x = -x;
-    y = -y;
-    z = -z;
-    conj = true;
-  }
-  const int x0 = int(x), y0 = int(std::floor(y)), z0 = int(std::floor(z));
-  const int r = reach_;
-  if (x0 > r || y0 < -r || y0 >= r || z0 < -r || z0 >= r) return {0.0f, 0.0f};
-  const float fx = float(x - x0), fy = float(y - y0), fz = float(z - z0);
-  const int side = 2 * r + 1, nx = r + 1;
-  const std::complex<float>* grid = cube_.data();
-  const auto row = [&](int yy, int zz) { return grid + (std::size_t(zz + r) * side + std::size_t(yy + r)) * nx; };
-  std::complex<float> v = 0.0f;
-  const bool x1_inside = x0 + 1 < nxh && x0 + 1 <= r;
-  for (int dz = 0; dz < 2; ++dz)
-    for (int dy = 0; dy < 2; ++dy) {
-      const std::complex<float>* line = row(y0 + dy, z0 + dz);
-      const float wyz = (dy ? fy : 1 - fy) * (dz ? fz : 1 - fz);
-      v += (wyz * (1 - fx)) * line[x0];
-      if (x1_inside) v += (wyz * fx) * line[x0 + 1];
-    }
-  return conj ? std::conj(v) : v;
-}
-
 void Projector::project(const Eigen::Matrix3d& a, FourierImage& out) const {
-  const int n = box_, np = n_pad_, nxh_img = n / 2 + 1;
-  const double pad = double(np) / n;
+  const int n = box_, nxh_img = n / 2 + 1;
   if (out.nx() != n || out.ny() != n) out = FourierImage(n, n, pixel_size_A_);
+  // F2D(k) = F3D(A^T k) within |k| <= n/2, zero beyond: the same samples refinement takes.
   const double r2_max = (n / 2.0) * (n / 2.0);
+  std::vector<int> kx, ky, where;
   for (int row = 0; row < n; ++row) {
-    const int ky = row < (n + 1) / 2 ? row : row - n;
-    for (int kx = 0; kx < nxh_img; ++kx) {
-      std::complex<float>& o = out.at(kx, row);
-      if (double(kx) * kx + double(ky) * ky > r2_max) {
-        o = 0.0f;
-        continue;
-      }
-      // F2D(k) = F3D(A^T k): the point pad * A^T k of the padded transform. The padded transform
-      // sums over np^3 voxels of which the map fills n^3; its slice at pad*k equals the slice of the
-      // unpadded transform at k.
-      o = interpolate(pad * (a(0, 0) * kx + a(1, 0) * ky), pad * (a(0, 1) * kx + a(1, 1) * ky),
-                      pad * (a(0, 2) * kx + a(1, 2) * ky));
+    const int y = row < (n + 1) / 2 ? row : row - n;
+    for (int x = 0; x < nxh_img; ++x) {
+      out.at(x, row) = 0.0f;
+      if (double(x) * x + double(y) * y > r2_max) continue;
+      kx.push_back(x);
+      ky.push_back(y);
+      where.push_back(row * nxh_img + x);
     }
   }
+  std::vector<std::complex<float>> values(kx.size());
+  project_at(a, kx, ky, values.data());
+  for (std::size_t i = 0; i < values.size(); ++i) out.data()[where[i]] = values[i];
 }
 
 void Projector::project_at(const Eigen::Matrix3d& a, std::span<const int> kx, std::span<const int> ky,
                            std::complex<float>* out) const {
-  // The same trilinear interpolation as interpolate(), in single precision with the cube's offset
-  // folded in (indices never negative, no floor), for the refinement's hot loop.
+  // Trilinear interpolation of the padded transform at pad * A^T k (the padded transform's slice
+  // there equals the unpadded one's at k), in single precision with the cube's offset folded in
+  // (indices never negative, no floor or modulo); Friedel's F(-k) = conj F(k) for kx < 0.
   const float pad = float(n_pad_) / float(box_);
   const float ax = pad * float(a(0, 0)), bx = pad * float(a(1, 0)), ay = pad * float(a(0, 1)), by = pad * float(a(1, 1)),
               az = pad * float(a(0, 2)), bz = pad * float(a(1, 2));

@@ -7,6 +7,7 @@
 
 #include "cspt/core/euler.hpp"
 
+#include "cspt/parallel/guarded.hpp"
 #include "cspt/parallel/partition.hpp"
 #include "cspt/util/error.hpp"
 #include "recon/finish_slabs.hpp"
@@ -76,21 +77,7 @@ ReconstructionResult reconstruct_collective(parallel::Context& ctx, const Partic
     ReconstructOptions rank_opts = opts;
     if (!ctx.is_root()) rank_opts.progress = nullptr;
     // A failure on one rank must stop all of them at the next collective, not hang the others.
-    bool failed = false;
-    std::exception_ptr error;
-    try {
-      insert_projections(set, images, mine, rank_opts, acc);
-    } catch (const Error& e) {
-      failed = true;
-      error = ctx.size() > 1 ? std::make_exception_ptr(RankError(ctx.label(), e)) : std::current_exception();
-    } catch (...) {
-      failed = true;
-      error = std::current_exception();
-    }
-    if (ctx.any_collective(failed)) {
-      if (error) std::rethrow_exception(error);
-      throw PeerFailure(ctx.label());
-    }
+    parallel::run_guarded_collective(ctx, [&] { insert_projections(set, images, mine, rank_opts, acc); });
     local[0] = std::move(acc.half[0]);
     local[1] = std::move(acc.half[1]);
   }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numbers>
 
 #include "cspt/core/euler.hpp"
@@ -23,6 +24,56 @@ std::vector<Eigen::Vector3d> rotation_grid(double range_deg, double step_deg) {
     for (int j = -n; j <= n; ++j)
       for (int k = -n; k <= n; ++k) out.emplace_back(i * step_deg, j * step_deg, k * step_deg);
   return out;
+}
+
+// The search both modes share: the objective at omega = 0, optionally on a rotation-vector grid,
+// then a bounded Powell search on (omega, n_shift shift components) from the best grid point.
+struct RotationShiftSearch {
+  Eigen::Vector3d omega = Eigen::Vector3d::Zero();
+  std::vector<double> shift;
+  double score = 0.0;
+};
+
+RotationShiftSearch search_rotation_and_shift(
+    const std::function<double(const Eigen::Vector3d&, const std::vector<double>&)>& objective, int n_shift,
+    const ParticleSearchOptions& opts) {
+  RotationShiftSearch best;
+  best.shift.assign(std::size_t(n_shift), 0.0);
+  best.score = objective(best.omega, best.shift);
+  if (opts.grid_range_deg > 0) {
+    for (const auto& w : rotation_grid(std::min(opts.grid_range_deg, opts.angle_range_deg), opts.grid_step_deg)) {
+      if (w.isZero()) continue;
+      const double v = objective(w, best.shift);
+      if (v > best.score) {
+        best.score = v;
+        best.omega = w;
+      }
+    }
+  }
+  const int n_par = 3 + n_shift;
+  std::vector<double> start(std::size_t(n_par), 0.0);
+  for (int i = 0; i < 3; ++i) start[std::size_t(i)] = best.omega[i];
+  BoxBounds bounds;
+  MaximizeOptions mo;
+  for (int i = 0; i < n_par; ++i) {
+    const bool angle = i < 3;
+    const double range = angle ? opts.angle_range_deg : opts.shift_range_A;
+    bounds.lower.push_back(-range);
+    bounds.upper.push_back(range);
+    mo.initial_step.push_back(angle ? opts.angle_step_deg : opts.shift_step_A);
+    mo.min_step.push_back(angle ? opts.min_angle_step_deg : opts.min_shift_step_A);
+  }
+  mo.max_evaluations = std::max(1, opts.max_evaluations);
+  const auto f = [&](const std::vector<double>& x) {
+    return objective(Eigen::Vector3d(x[0], x[1], x[2]), std::vector<double>(x.begin() + 3, x.end()));
+  };
+  const MaximizeResult r = maximize_in_box(f, start, bounds, mo);
+  if (r.value >= best.score) {
+    best.omega = Eigen::Vector3d(r.x[0], r.x[1], r.x[2]);
+    best.shift.assign(r.x.begin() + 3, r.x.end());
+    best.score = r.value;
+  }
+  return best;
 }
 
 }  // namespace
@@ -52,56 +103,17 @@ ParticleFit refine_from(const RefineModel& model, std::size_t particle, const Ei
                         const Eigen::Vector3d& x0, const RankScoring& scoring, const ParticleSearchOptions& opts,
                         ScoringScratch& scratch) {
   int evaluations = 0;
-  const auto objective = [&](const Eigen::Vector3d& omega, const Eigen::Vector3d& d) {
+  const auto objective = [&](const Eigen::Vector3d& omega, const std::vector<double>& d) {
     ++evaluations;
-    return particle_score(model, particle, rotation_from_vector_deg(omega) * r0, x0 + d, scoring, scratch,
+    const Eigen::Vector3d shift = d.empty() ? Eigen::Vector3d::Zero() : Eigen::Vector3d(d[0], d[1], d[2]);
+    return particle_score(model, particle, rotation_from_vector_deg(omega) * r0, x0 + shift, scoring, scratch,
                           opts.max_acquisition_order);
   };
-  Eigen::Vector3d best_omega = Eigen::Vector3d::Zero();
-  double best = objective(best_omega, Eigen::Vector3d::Zero());
-  if (opts.grid_range_deg > 0) {
-    for (const auto& w : rotation_grid(std::min(opts.grid_range_deg, opts.angle_range_deg), opts.grid_step_deg)) {
-      if (w.isZero()) continue;
-      const double v = objective(w, Eigen::Vector3d::Zero());
-      if (v > best) {
-        best = v;
-        best_omega = w;
-      }
-    }
-  }
-  const int n_par = opts.refine_shift ? 6 : 3;
-  std::vector<double> start(std::size_t(n_par), 0.0);
-  for (int i = 0; i < 3; ++i) start[std::size_t(i)] = best_omega[i];
-  BoxBounds bounds;
-  MaximizeOptions mo;
-  for (int i = 0; i < n_par; ++i) {
-    const bool angle = i < 3;
-    const double range = angle ? opts.angle_range_deg : opts.shift_range_A;
-    bounds.lower.push_back(-range);
-    bounds.upper.push_back(range);
-    mo.initial_step.push_back(angle ? opts.angle_step_deg : opts.shift_step_A);
-    mo.min_step.push_back(angle ? opts.min_angle_step_deg : opts.min_shift_step_A);
-  }
-  mo.max_evaluations = std::max(1, opts.max_evaluations);
-  mo.value_tolerance = 1e-6;
-  const auto f = [&](const std::vector<double>& x) {
-    const Eigen::Vector3d w(x[0], x[1], x[2]);
-    const Eigen::Vector3d d = n_par == 6 ? Eigen::Vector3d(x[3], x[4], x[5]) : Eigen::Vector3d::Zero();
-    return objective(w, d);
-  };
-  const MaximizeResult r = maximize_in_box(f, start, bounds, mo);
+  const RotationShiftSearch r = search_rotation_and_shift(objective, opts.refine_shift ? 3 : 0, opts);
   ParticleFit fit;
-  fit.rotation = r0;
-  fit.position_A = x0;
-  fit.score = best;
-  if (r.value >= best) {
-    const Eigen::Vector3d w(r.x[0], r.x[1], r.x[2]);
-    fit.rotation = rotation_from_vector_deg(w) * r0;
-    if (n_par == 6) fit.position_A = x0 + Eigen::Vector3d(r.x[3], r.x[4], r.x[5]);
-    fit.score = r.value;
-  } else {
-    fit.rotation = rotation_from_vector_deg(best_omega) * r0;
-  }
+  fit.rotation = rotation_from_vector_deg(r.omega) * r0;
+  fit.position_A = r.shift.empty() ? x0 : Eigen::Vector3d(x0 + Eigen::Vector3d(r.shift[0], r.shift[1], r.shift[2]));
+  fit.score = r.score;
   fit.evaluations = evaluations;
   return fit;
 }
@@ -159,55 +171,21 @@ ProjectionFit refine_projection_unconstrained(const RefineModel& model, std::siz
   const auto& pj = model.projections[j];
   const ProjectionPose base = projection_pose(model, pj);  // includes the current extra rotation/shift
   int evaluations = 0;
-  const auto objective = [&](const Eigen::Vector3d& omega, double dx, double dy) {
+  const auto objective = [&](const Eigen::Vector3d& omega, const std::vector<double>& d) {
     ++evaluations;
     ProjectionPose pose = base;
     pose.a = rotation_from_vector_deg(omega) * base.a;
-    pose.shift_x_A += dx;
-    pose.shift_y_A += dy;
+    if (!d.empty()) {
+      pose.shift_x_A += d[0];
+      pose.shift_y_A += d[1];
+    }
     return scoring.score(j, pose, scratch);
   };
-  Eigen::Vector3d best_omega = Eigen::Vector3d::Zero();
-  double best = objective(best_omega, 0, 0);
-  if (opts.grid_range_deg > 0) {
-    for (const auto& w : rotation_grid(std::min(opts.grid_range_deg, opts.angle_range_deg), opts.grid_step_deg)) {
-      if (w.isZero()) continue;
-      const double v = objective(w, 0, 0);
-      if (v > best) {
-        best = v;
-        best_omega = w;
-      }
-    }
-  }
-  const int n_par = opts.refine_shift ? 5 : 3;
-  std::vector<double> start(std::size_t(n_par), 0.0);
-  for (int i = 0; i < 3; ++i) start[std::size_t(i)] = best_omega[i];
-  BoxBounds bounds;
-  MaximizeOptions mo;
-  for (int i = 0; i < n_par; ++i) {
-    const bool angle = i < 3;
-    const double range = angle ? opts.angle_range_deg : opts.shift_range_A;
-    bounds.lower.push_back(-range);
-    bounds.upper.push_back(range);
-    mo.initial_step.push_back(angle ? opts.angle_step_deg : opts.shift_step_A);
-    mo.min_step.push_back(angle ? opts.min_angle_step_deg : opts.min_shift_step_A);
-  }
-  mo.max_evaluations = std::max(1, opts.max_evaluations);
-  const auto f = [&](const std::vector<double>& x) {
-    return objective(Eigen::Vector3d(x[0], x[1], x[2]), n_par == 5 ? x[3] : 0.0, n_par == 5 ? x[4] : 0.0);
-  };
-  const MaximizeResult r = maximize_in_box(f, start, bounds, mo);
+  const RotationShiftSearch r = search_rotation_and_shift(objective, opts.refine_shift ? 2 : 0, opts);
   ProjectionFit fit;
-  Eigen::Vector3d w = best_omega;
-  Eigen::Vector2d d = Eigen::Vector2d::Zero();
-  fit.score = best;
-  if (r.value >= best) {
-    w = Eigen::Vector3d(r.x[0], r.x[1], r.x[2]);
-    if (n_par == 5) d = Eigen::Vector2d(r.x[3], r.x[4]);
-    fit.score = r.value;
-  }
-  fit.extra_rotation = rotation_from_vector_deg(w) * pj.extra_rotation;
-  fit.extra_shift_A = pj.extra_shift_A + d;
+  fit.score = r.score;
+  fit.extra_rotation = rotation_from_vector_deg(r.omega) * pj.extra_rotation;
+  fit.extra_shift_A = pj.extra_shift_A + (r.shift.empty() ? Eigen::Vector2d::Zero() : Eigen::Vector2d(r.shift[0], r.shift[1]));
   fit.evaluations = evaluations;
   return fit;
 }

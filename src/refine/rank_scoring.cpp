@@ -9,9 +9,8 @@
 namespace cspt {
 
 LocalImages::LocalImages(const std::string& stack_path, const std::vector<int>& section_of_projection,
-                         const std::vector<std::size_t>& mine, int box_px, int threads)
+                         const std::vector<std::size_t>& mine, int box_px)
     : box_(box_px), held_(mine), local_of_(section_of_projection.size(), -1) {
-  (void)threads;
   const io::MrcReader reader(stack_path);
   const auto& h = reader.header();
   if (h.nx != box_px || h.ny != box_px) {

@@ -48,14 +48,15 @@ std::string iter_name(int i) {
   return b;
 }
 
-double median(std::vector<double> v) {
-  if (v.empty()) return 0.0;
-  const auto mid = v.begin() + std::ptrdiff_t(v.size() / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  return *mid;
-}
-
 void write_text(const fs::path& path, const std::string& text) { io::write_file_atomically(path.string(), text); }
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (!in) throw IoError(path.string(), "file", "unreadable", "the file just written");
+  return ss.str();
+}
 
 // ---- volumes across ranks ----
 
@@ -208,10 +209,7 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
       write_text(boxes_path, extraction_csv(boxes));
       resume_from = 0;
     }
-    std::ifstream in(boxes_path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    boxes_text = ss.str();
+    boxes_text = read_text(boxes_path);
   });
   ctx.broadcast_collective(boxes_text);
   {
@@ -252,7 +250,7 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
   std::sort(mine.begin(), mine.end());
   std::unique_ptr<LocalImages> images;
   parallel::run_guarded_collective(ctx, [&] {
-    images = std::make_unique<LocalImages>(stack_path.string(), section_of, mine, box, opts.threads);
+    images = std::make_unique<LocalImages>(stack_path.string(), section_of, mine, box);
   });
   std::vector<std::size_t> my_particles;
   for (std::size_t j : mine)
@@ -315,8 +313,9 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
     // 1. References for this iteration's band.
     const double band_high_A = std::max(resolution / opts.resolution_factor, 2.0 * px);
     const bool first = it == 1;
+    // Iteration 1 starts both halves from the same map: filter it once.
     const Volume ref1 = filtered_reference(half[0], first ? std::vector<double>{} : fsc, band_high_A, mask, opts.threads);
-    const Volume ref2 = filtered_reference(half[1], first ? std::vector<double>{} : fsc, band_high_A, mask, opts.threads);
+    const Volume ref2 = first ? ref1 : filtered_reference(half[1], fsc, band_high_A, mask, opts.threads);
     const FourierBand band = make_fourier_band(box, px, opts.low_resolution_A, band_high_A);
     // Only the band is ever sampled: a projector cropped to it stays in cache.
     const Projector proj1(ref1, 2, opts.threads, band.shell_hi + 1.0), proj2(ref2, 2, opts.threads, band.shell_hi + 1.0);
@@ -331,9 +330,7 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
     if (opts.constrained && opts.refine_tilts) {
       TiltSearchOptions topts = opts.tilt;
       topts.threads = opts.threads;
-      TiltSearchReport rep;
-      parallel::run_guarded_collective(ctx, [] {});
-      rep = refine_tilts_collective(ctx, model, start_model, scoring, topts);
+      const TiltSearchReport rep = refine_tilts_collective(ctx, model, start_model, scoring, topts);
       scoring.refresh_ctf(model, opts.threads);
       summary["tilt_refinement"] = {{"mean_score_before", rep.mean_score_before},
                                     {"mean_score_after", rep.mean_score_after}};
@@ -391,7 +388,7 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
           for (int a = 0; a < 3; ++a)
             for (int c = 0; c < 3; ++c) r(a, c) = b[a * 3 + c];
           auto& p = model.particles[i];
-          rotation_change.push_back(symmetric_angle_deg(r, p.rotation, "C1"));
+          rotation_change.push_back(rotation_angle_deg(r, p.rotation));
           p.rotation = r;
           p.position_A = {b[9], b[10], b[11]};
           p.score = b[12];
@@ -446,16 +443,16 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
           Eigen::Matrix3d r;
           for (int a = 0; a < 3; ++a)
             for (int c = 0; c < 3; ++c) r(a, c) = b[a * 3 + c];
-          rotation_change.push_back(symmetric_angle_deg(r, model.projections[j].extra_rotation, "C1"));
+          rotation_change.push_back(rotation_angle_deg(r, model.projections[j].extra_rotation));
           model.projections[j].extra_rotation = r;
           model.projections[j].extra_shift_A = {b[9], b[10]};
         }
       }
       std::vector<double> ev{double(evaluations)};
       ctx.sum_collective(ev);
-      summary["particle_refinement"] = {{"score_evaluations", ev[0]}, {"median_rotation_change_deg", median(rotation_change)}};
+      summary["particle_refinement"] = {{"score_evaluations", ev[0]}, {"median_rotation_change_deg", median_of(rotation_change)}};
       say("cspt refine: " + iter_name(it) + ": " + (opts.constrained ? "particles" : "projections (unconstrained)") +
-          " refined, median rotation change " + fmt("%.3f deg", median(rotation_change)) + ", " + fmt("%.0f", ev[0]) +
+          " refined, median rotation change " + fmt("%.3f deg", median_of(rotation_change)) + ", " + fmt("%.0f", ev[0]) +
           " score evaluations");
       lap("particles");
     }
@@ -563,7 +560,7 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
     half[1] = result.half2;
     broadcast_volume(ctx, half[0], box, px);
     broadcast_volume(ctx, half[1], box, px);
-    const double median_change = median(rotation_change);
+    const double median_change = median_of(rotation_change);
     lap("reconstruction");
 
     // 6. The iteration's files (root), then the project file.
@@ -613,7 +610,7 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
       write_text(tmp / "summary.json", summary.dump(2) + "\n");
       fs::remove_all(dir);
       fs::rename(tmp, dir);
-      io::write_project(opts.project_path, project);
+      io::write_file_atomically(opts.project_path, read_text(dir / "project.h5"));
       write_text(out / "summary.json", summary.dump(2) + "\n");
       std::string line = "cspt refine: " + iter_name(it) + ": resolution " + fmt("%.2f A", result.fsc.resolution_A) +
                          ", mean score " + fmt("%.5f", summary["mean_score"].get<double>());

@@ -12,15 +12,6 @@
 namespace cspt {
 namespace {
 
-double median(std::vector<double> v) {
-  if (v.empty()) return 0.0;
-  const auto mid = v.begin() + std::ptrdiff_t(v.size() / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  if (v.size() % 2) return *mid;
-  const double hi = *mid;
-  return 0.5 * (hi + *std::max_element(v.begin(), mid));
-}
-
 double angle_deg(const Eigen::Matrix3d& r) {
   return std::acos(std::clamp((r.trace() - 1.0) / 2.0, -1.0, 1.0)) * 180.0 / std::numbers::pi;
 }
@@ -32,6 +23,16 @@ double symmetric_angle(const Eigen::Matrix3d& a, const Eigen::Matrix3d& b, const
 }
 
 }  // namespace
+
+double rotation_angle_deg(const Eigen::Matrix3d& a, const Eigen::Matrix3d& b) { return angle_deg(a * b.transpose()); }
+
+double median_of(std::vector<double> v) {
+  if (v.empty()) return 0.0;
+  const auto mid = v.begin() + std::ptrdiff_t(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  if (v.size() % 2) return *mid;
+  return 0.5 * (*mid + *std::max_element(v.begin(), mid));
+}
 
 double symmetric_angle_deg(const Eigen::Matrix3d& a, const Eigen::Matrix3d& b, const std::string& symmetry) {
   return symmetric_angle(a, b, point_group(symmetry));
@@ -80,13 +81,13 @@ TruthMetrics truth_metrics(const RefineModel& model, const Project& project, con
       tilt_axis.push_back(std::abs(a.axis_deg - b.axis_deg));
       tilt_shift.push_back(std::hypot(a.shift_x_A - b.shift_x_A, a.shift_y_A - b.shift_y_A));
     }
-  m.median_projection_angular_error_deg = median(proj_angle);
-  m.median_angular_error_deg = constrained ? median(part_angle) : m.median_projection_angular_error_deg;
-  m.median_shift_error_A = median(proj_shift);
-  m.median_position_error_A = median(part_pos);
-  m.tilt_angle_error_deg = median(tilt_angle);
-  m.tilt_axis_error_deg = median(tilt_axis);
-  m.tilt_shift_error_A = median(tilt_shift);
+  m.median_projection_angular_error_deg = median_of(proj_angle);
+  m.median_angular_error_deg = constrained ? median_of(part_angle) : m.median_projection_angular_error_deg;
+  m.median_shift_error_A = median_of(proj_shift);
+  m.median_position_error_A = median_of(part_pos);
+  m.tilt_angle_error_deg = median_of(tilt_angle);
+  m.tilt_axis_error_deg = median_of(tilt_axis);
+  m.tilt_shift_error_A = median_of(tilt_shift);
   return m;
 }
 

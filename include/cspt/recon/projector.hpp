@@ -48,10 +48,6 @@ class Projector {
   /// y and z = -reach_..reach_ stored from 0, x fastest. No wrapping needed when interpolating.
   int reach_ = 0;
   std::vector<std::complex<float>> cube_;
-
-  /// Trilinear interpolation of the padded transform at (x, y, z) in its grid units; 0 outside
-  /// the kept cube.
-  std::complex<float> interpolate(double x, double y, double z) const;
 };
 
 }  // namespace cspt

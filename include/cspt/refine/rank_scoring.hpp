@@ -21,7 +21,7 @@ class LocalImages final : public ImageSource {
   /// `section_of_projection[j]`: section of projection j in `stack_path`; `mine`: the projections
   /// this rank holds. Throws IoError if the stack is unreadable or not `box_px` square.
   LocalImages(const std::string& stack_path, const std::vector<int>& section_of_projection,
-              const std::vector<std::size_t>& mine, int box_px, int threads);
+              const std::vector<std::size_t>& mine, int box_px);
   /// Local index of projection j (its section in this source), or -1 if another rank holds it.
   int local_index(std::size_t j) const { return local_of_[j]; }
   const std::vector<std::size_t>& held() const { return held_; }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "cspt/project/project.hpp"
 #include "cspt/refine/refine_model.hpp"
@@ -19,6 +20,12 @@ struct TruthMetrics {
   double tilt_axis_error_deg = 0.0;
   double tilt_shift_error_A = 0.0;                   ///< median |shift - true shift| over non-reference tilts
 };
+
+/// Angle (degrees) of the rotation taking `a` to `b` (no symmetry).
+double rotation_angle_deg(const Eigen::Matrix3d& a, const Eigen::Matrix3d& b);
+
+/// Median of the values (the mean of the middle two for an even count); 0 for none.
+double median_of(std::vector<double> values);
 
 /// Angle (degrees) of the smallest rotation taking `a` to `b` S over the point group's operators S
 /// (RELION matrices: a and a S give the same projection).

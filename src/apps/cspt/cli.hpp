@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,12 @@ inline bool parse_command_line(CLI::App& cli, std::vector<std::string> args, boo
     throw ConfigError("command line", e.get_name(), "", e.what());
   }
   return true;
+}
+
+/// Threads per rank when none are asked for: OMP_NUM_THREADS, else 1.
+inline int default_threads() {
+  const char* env = std::getenv("OMP_NUM_THREADS");
+  return env && std::atoi(env) > 0 ? std::atoi(env) : 1;
 }
 
 }  // namespace cspt::app

@@ -30,11 +30,6 @@ struct Settings {
   unsigned long long seed = 20140101;
 };
 
-int default_threads() {
-  const char* env = std::getenv("OMP_NUM_THREADS");
-  return env && std::atoi(env) > 0 ? std::atoi(env) : 1;
-}
-
 void check_pixel_sizes(const ParticleSet& set, const ImageSource& images) {
   const double header = images.header_pixel_size_A();
   // Headers written by tools that do not know the pixel size say 0 or 1; anything else must agree.

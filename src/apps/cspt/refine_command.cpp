@@ -13,11 +13,6 @@
 namespace cspt::app {
 namespace {
 
-int default_threads() {
-  const char* env = std::getenv("OMP_NUM_THREADS");
-  return env && std::atoi(env) > 0 ? std::atoi(env) : 1;
-}
-
 void require(bool ok, const std::string& key, const std::string& value, const std::string& expected) {
   if (!ok) throw ConfigError("refine", key, value, expected);
 }
@@ -96,10 +91,6 @@ int run_refine(parallel::Context& ctx, std::vector<std::string> raw_args) {
   require(o.particle.grid_step_deg > 0, "--grid-step-deg", std::to_string(o.particle.grid_step_deg), "> 0");
   require(o.particle.max_evaluations >= 1, "--max-evaluations", std::to_string(o.particle.max_evaluations), ">= 1");
   require(o.tilt.rounds >= 1, "--tilt-rounds", std::to_string(o.tilt.rounds), ">= 1");
-  if (o.reference_path.empty()) {
-    // Allowed only when resuming; the run reports a missing reference otherwise.
-    o.reference_path = "";
-  }
   const auto log = [](const std::string& line) {
     std::fprintf(stderr, "%s\n", line.c_str());
     std::fflush(stderr);

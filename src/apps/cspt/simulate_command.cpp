@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "apps/cspt/cli.hpp"
 #include "apps/cspt/commands.hpp"
 #include "apps/cspt/output_dir.hpp"
 #include "cspt/sim/simulate_project.hpp"
@@ -51,10 +52,7 @@ int run_simulate(parallel::Context& ctx, std::vector<std::string> args) {
   SimulationConfig cfg = config_path.empty() ? SimulationConfig{} : load_simulation_config(config_path);
   for (const auto& [k, v] : flags) apply_simulation_setting(cfg, k, v, "command line --" + k);
   validate(cfg, config_path.empty() ? "command line" : config_path);
-  if (threads <= 0) {
-    const char* env = std::getenv("OMP_NUM_THREADS");
-    threads = env && std::atoi(env) > 0 ? std::atoi(env) : 1;
-  }
+  if (threads <= 0) threads = default_threads();
 
   std::unique_ptr<OutputDir> out;
   std::string staging;
