@@ -1,6 +1,8 @@
 // Soft spherical masks.
 #include "cspt/recon/mask.hpp"
 
+#include "cspt/io/mrc.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <numbers>
@@ -27,6 +29,22 @@ Volume soft_sphere_mask(int n, double pixel_size_A, double radius_A, double edge
 
 double default_mask_radius_A(int n, double pixel_size_A, double edge_A) {
   return std::max(pixel_size_A, (n / 2 - 2) * pixel_size_A - edge_A);
+}
+
+Volume read_mask(const std::string& path, int box, double px) {
+  Volume m = io::read_mrc_volume(path);
+  if (!m.is_cubic() || m.nx() != box) {
+    throw IoError(path, "box", std::to_string(m.nx()) + "x" + std::to_string(m.ny()) + "x" + std::to_string(m.nz()),
+                  "a cubic mask of the particle box " + std::to_string(box));
+  }
+  const double mpx = m.pixel_size_A();
+  if (mpx > 0 && std::abs(mpx - 1.0) > 1e-6 && std::abs(mpx - px) > 0.01 * px) {
+    throw IoError(path, "pixel size", std::to_string(mpx) + " A", "the particles' " + std::to_string(px) + " A");
+  }
+  for (float v : m.values())
+    if (v < -1e-3f || v > 1.001f) throw IoError(path, "mask value", std::to_string(v), "values in [0, 1]");
+  m.set_pixel_size_A(px);
+  return m;
 }
 
 void apply_mask(Volume& v, const Volume& mask) {

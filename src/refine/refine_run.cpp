@@ -108,6 +108,7 @@ std::string refine_options_json(const RefineOptions& o) {
   j["symmetry"] = o.symmetry;
   j["mask_radius_A"] = o.mask_radius_A;
   j["mask_edge_A"] = o.mask_edge_A;
+  j["mask"] = o.mask_path;
   j["constrained"] = o.constrained;
   j["refine_particles"] = o.refine_particles;
   j["refine_tilts"] = o.refine_tilts;
@@ -190,6 +191,13 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
     }
     if (!fs::exists(opts.project_path))
       throw IoError(opts.project_path, "file", "missing", "an existing HDF5 project file");
+    if (!opts.mask_path.empty()) {
+      const auto h = io::read_mrc_header(opts.mask_path);
+      if (h.nx != box || h.ny != box || h.nz != box) {
+        throw IoError(opts.mask_path, "box", std::to_string(h.nx) + "x" + std::to_string(h.ny) + "x" + std::to_string(h.nz),
+                      "a cubic mask of the particle box " + std::to_string(box));
+      }
+    }
     fs::create_directories(out);
     write_text(opts_path, refine_options_json(opts) + "\n");
     if (!fs::exists(boxes_path) || !fs::exists(stack_path) || !fs::exists(start_project)) {
@@ -259,7 +267,8 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
   for (std::size_t j : mine) image_of[j] = images->local_index(j);
 
   const double mask_radius = opts.mask_radius_A > 0 ? opts.mask_radius_A : default_mask_radius_A(box, px, opts.mask_edge_A);
-  const Volume mask = soft_sphere_mask(box, px, mask_radius, opts.mask_edge_A);
+  const Volume mask = opts.mask_path.empty() ? soft_sphere_mask(box, px, mask_radius, opts.mask_edge_A)
+                                             : read_mask(opts.mask_path, box, px);
 
   // ---- references ----
   Volume half[2];

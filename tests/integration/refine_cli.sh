@@ -27,6 +27,7 @@ expect_error missing_reference 'missing.mrc' -- "${base[@]}" -o o4 --reference m
 "$CSPT" simulate --model builtin:phantom --particle-box-px 48 --pixel-size-A 2 --image-nx-px 128 --image-ny-px 128 \
   --n-tilt-series 1 --particles-per-series 1 --tilt-scheme bisect36 --seed 4 -o small > /dev/null 2>&1
 expect_error reference_box 'small/truth/map.mrc|box|48x48x48|64' -- "${base[@]}" -o o5 --reference small/truth/map.mrc
+expect_error mask_box 'small/truth/map.mrc|box|48x48x48|64' -- "${base[@]}" -o o7 --mask small/truth/map.mrc
 printf 'refine:\n  iterations: 1\n  box: 64\n  sym: D3\n  grid-range-deg: 4\n  grid-step-deg: 4\n  itertions: 2\n' > typo.yaml
 expect_error unknown_key 'typo.yaml|itertions' -- -c typo.yaml -p sim/project.h5 --reference sim/truth/map.mrc -o o6
 # A run from a config file; then the same folder with other options is refused, and with more

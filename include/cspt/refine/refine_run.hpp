@@ -26,6 +26,9 @@ struct RefineOptions {
   std::string symmetry = "C1";
   double mask_radius_A = 0.0;    ///< 0: the largest sphere the box allows with the edge
   double mask_edge_A = 10.0;
+  /// A mask (MRC, values 0..1) for the references and the FSC instead of the soft sphere; the
+  /// particle images keep the sphere's circle.
+  std::string mask_path;
   bool constrained = true;       ///< false: every projection refined on its own (ablation)
   bool refine_particles = true;
   bool refine_tilts = true;

@@ -44,18 +44,7 @@ Volume make_mask(const Settings& s, int box, double px) {
     const double r = s.mask_radius_A > 0 ? s.mask_radius_A : default_mask_radius_A(box, px, s.mask_edge_A);
     return soft_sphere_mask(box, px, r, s.mask_edge_A);
   }
-  Volume m = io::read_mrc_volume(s.mask_path);
-  if (!m.is_cubic() || m.nx() != box) {
-    throw IoError(s.mask_path, "box", std::to_string(m.nx()) + "x" + std::to_string(m.ny()) + "x" + std::to_string(m.nz()),
-                  "a cubic mask of the particle box " + std::to_string(box));
-  }
-  const double mpx = m.pixel_size_A();
-  if (mpx > 0 && std::abs(mpx - 1.0) > 1e-6 && std::abs(mpx - px) > 0.01 * px) {
-    throw IoError(s.mask_path, "pixel size", std::to_string(mpx) + " A", "the particles' " + std::to_string(px) + " A");
-  }
-  for (float v : m.values())
-    if (v < -1e-3f || v > 1.001f) throw IoError(s.mask_path, "mask value", std::to_string(v), "values in [0, 1]");
-  return m;
+  return read_mask(s.mask_path, box, px);
 }
 
 }  // namespace

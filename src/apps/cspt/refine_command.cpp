@@ -38,6 +38,7 @@ int run_refine(parallel::Context& ctx, std::vector<std::string> raw_args) {
   cli.add_option("--sym", o.symmetry, "point group: C1, Cn, Dn, T, O, I (RELION axes)");
   cli.add_option("--mask-radius-A", o.mask_radius_A, "soft spherical mask radius, A (0: the box allows)");
   cli.add_option("--mask-edge-A", o.mask_edge_A, "soft edge of the mask, A");
+  cli.add_option("--mask", o.mask_path, "mask for references and FSC (MRC, values 0..1); default the soft sphere");
   cli.add_option("--constrained", o.constrained, "true: CSPT (one pose per particle); false: per projection");
   cli.add_option("--refine-particles", o.refine_particles, "refine particle orientations and positions");
   cli.add_option("--refine-tilts", o.refine_tilts, "refine per-tilt geometry (angle, axis, shift, defocus)");
@@ -70,7 +71,7 @@ int run_refine(parallel::Context& ctx, std::vector<std::string> raw_args) {
                  "stop when the resolution stalls and the median rotation change is below this (0: never)");
   auto args = expand_config(raw_args, "refine",
                             {"project", "out", "reference", "initial-resolution-A", "low-resolution-A",
-                             "resolution-factor", "iterations", "box", "sym", "mask-radius-A", "mask-edge-A",
+                             "resolution-factor", "iterations", "box", "sym", "mask-radius-A", "mask-edge-A", "mask",
                              "constrained", "refine-particles", "refine-tilts", "global-search", "grid-iterations",
                              "angle-range-deg", "shift-range-A", "grid-range-deg", "grid-step-deg", "max-evaluations",
                              "max-acquisition-order", "global-step-deg", "tilt-angle", "tilt-axis", "tilt-shift",
