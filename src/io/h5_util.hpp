@@ -93,6 +93,8 @@ void write_column(const Node& group, const char* name, const std::vector<double>
 /// A 1-D little-endian int32 dataset with a "unit" string attribute.
 void write_column(const Node& group, const char* name, const std::vector<std::int32_t>& values,
                   const char* unit);
+/// A scalar variable-length UTF-8 string dataset (for text too long for an attribute: JSON, logs).
+void write_text(const Node& group, const char* name, const std::string& text);
 
 // ---- reading (a missing or mistyped object throws Failure naming its HDF5 path) ---------------
 bool has_child(const Node& parent, const std::string& name);
@@ -109,6 +111,8 @@ std::vector<std::string> read_string_list_attribute(const Node& node, const char
 std::size_t column_length(const Node& dataset);
 /// A 1-D numeric dataset as float64.
 std::vector<double> read_real_column(const Node& dataset);
+/// A scalar string dataset written by write_text.
+std::string read_text(const Node& dataset);
 /// A 1-D integer dataset as int32 (a floating-point dataset is a type error).
 std::vector<std::int32_t> read_int_column(const Node& dataset);
 

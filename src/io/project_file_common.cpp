@@ -31,18 +31,27 @@ std::string tilts_path(const Project& p, std::size_t series) {
 
 }  // namespace
 
-void validate_series_names(const std::vector<std::string>& names, const std::string& path) {
+namespace {
+
+// Names that become HDF5 group or dataset names: non-empty, unique, no '/', not ".".
+void check_names(const std::vector<std::string>& names, const std::string& list_field, const std::string& path) {
   std::map<std::string, std::size_t> seen;
   for (std::size_t i = 0; i < names.size(); ++i) {
     const std::string& name = names[i];
-    const std::string field = indexed("/tilt_series@order", i);
+    const std::string field = indexed(list_field, i);
     if (name.empty() || name == "." || name.find('/') != std::string::npos)
       throw IoError(path, field, "'" + name + "'", "a non-empty HDF5 group name without '/' and not '.'");
     const auto [it, fresh] = seen.emplace(name, i);
     if (!fresh)
-      throw IoError(path, field, "'" + name + "'", "a name used once (series " + std::to_string(it->second) +
+      throw IoError(path, field, "'" + name + "'", "a name used once (entry " + std::to_string(it->second) +
                                                        " has it too)");
   }
+}
+
+}  // namespace
+
+void validate_series_names(const std::vector<std::string>& names, const std::string& path) {
+  check_names(names, "/tilt_series@order", path);
 }
 
 namespace {
@@ -124,6 +133,21 @@ void validate_project(const Project& p, const std::string& path) {
   check_particles(p, p.particles, "/particles", path);
   check_projections(p, p.projections, p.particles, "/projections", "/particles", path);
   if (p.truth) check_truth(p, *p.truth, path);
+  if (p.acquisition) {
+    std::vector<std::string> tables;
+    for (const auto& t : p.acquisition->tables) {
+      tables.push_back(t.name);
+      std::vector<std::string> columns;
+      for (const auto& c : t.columns) {
+        columns.push_back(c.name);
+        if (c.values.size() != t.columns.front().values.size())
+          throw IoError(path, "/acquisition/tables/" + t.name + "/" + c.name, std::to_string(c.values.size()) + " rows",
+                        "as many rows as the table's first column");
+      }
+      check_names(columns, "/acquisition/tables/" + t.name + "@columns", path);
+    }
+    check_names(tables, "/acquisition/tables@order", path);
+  }
 }
 
 void remove_stale_temporaries(const std::string& path) {

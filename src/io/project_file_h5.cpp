@@ -256,6 +256,36 @@ void write_column(const Node& group, const char* name, const std::vector<std::in
 
 // ---- reading ------------------------------------------------------------------------------------
 
+void write_text(const Node& group, const char* name, const std::string& text) {
+  const std::string field = child_path(group.path, name);
+  const Handle type = utf8_string_type(field, kWriteExpectation);
+  Handle space = own(H5Screate(H5S_SCALAR), H5Sclose, field, kWriteExpectation);
+  Node dataset{own(H5Dcreate2(group.id(), name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                   H5Dclose, field, kWriteExpectation),
+               field};
+  const char* data = text.c_str();
+  check(H5Dwrite(dataset.id(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &data), field, kWriteExpectation);
+  check(dataset.handle.close(), field, kWriteExpectation);
+}
+
+std::string read_text(const Node& dataset) {
+  const Handle type = own(H5Dget_type(dataset.id()), H5Tclose, dataset.path, kReadExpectation);
+  if (H5Tget_class(type.get()) != H5T_STRING || H5Tis_variable_str(type.get()) <= 0)
+    throw Failure(dataset.path, class_name(H5Tget_class(type.get())) + " dataset",
+                  "a variable-length string dataset");
+  const Handle space = own(H5Dget_space(dataset.id()), H5Sclose, dataset.path, kReadExpectation);
+  if (H5Sget_simple_extent_npoints(space.get()) != 1)
+    throw Failure(dataset.path, "not a scalar", "a single string");
+  Handle mem = own(H5Tcopy(H5T_C_S1), H5Tclose, dataset.path, kReadExpectation);
+  check(H5Tset_cset(mem.get(), H5Tget_cset(type.get())), dataset.path, kReadExpectation);
+  check(H5Tset_size(mem.get(), H5T_VARIABLE), dataset.path, kReadExpectation);
+  char* ptr = nullptr;
+  check(H5Dread(dataset.id(), mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &ptr), dataset.path, kReadExpectation);
+  std::string out = ptr != nullptr ? std::string(ptr) : std::string();
+  H5free_memory(ptr);
+  return out;
+}
+
 bool has_child(const Node& parent, const std::string& name) {
   const htri_t exists = H5Lexists(parent.id(), name.c_str(), H5P_DEFAULT);
   check(exists, child_path(parent.path, name), kReadExpectation);

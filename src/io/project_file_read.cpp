@@ -118,6 +118,39 @@ Truth read_truth(const Node& root, const std::vector<TiltSeriesRecord>& series) 
   return truth;
 }
 
+AcquisitionRecord read_acquisition(const Node& root) {
+  const Node g = h5::open_group(root, "acquisition");
+  AcquisitionRecord a;
+  a.plan_json = h5::read_text(h5::open_dataset(g, "plan_json"));
+  a.state_json = h5::read_text(h5::open_dataset(g, "state_json"));
+  const std::string log = h5::read_text(h5::open_dataset(g, "events"));
+  std::size_t start = 0;
+  while (start < log.size()) {
+    const std::size_t end = log.find('\n', start);
+    a.events.push_back(log.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  const Node tables = h5::open_group(g, "tables");
+  for (const auto& name : h5::read_string_list_attribute(tables, "order")) {
+    const Node tg = h5::open_group(tables, name);
+    AcquisitionTable t;
+    t.name = name;
+    std::size_t rows = 0;
+    for (const auto& column : h5::read_string_list_attribute(tg, "columns")) {
+      const Node d = h5::open_dataset(tg, column);
+      AcquisitionColumn c{column, h5::read_string_attribute(d, "unit"), h5::read_real_column(d)};
+      if (!t.columns.empty() && c.values.size() != rows)
+        throw Failure(d.path, std::to_string(c.values.size()) + " rows",
+                      std::to_string(rows) + " rows like the table's other columns");
+      rows = c.values.size();
+      t.columns.push_back(std::move(c));
+    }
+    a.tables.push_back(std::move(t));
+  }
+  return a;
+}
+
 // Opens an existing HDF5 file read-only; a missing or foreign file is an IoError naming path.
 h5::Handle open_existing(const std::string& path) {
   std::error_code ec;
@@ -154,6 +187,7 @@ Project read_contents(const Node& root, const std::string& path) {
   p.particles = read_columns<ParticleRecord>(root, "particles", project_detail::kParticleColumns);
   p.projections = read_columns<ProjectionRecord>(root, "projections", project_detail::kProjectionColumns);
   if (h5::has_child(root, "truth")) p.truth = read_truth(root, p.tilt_series);
+  if (h5::has_child(root, "acquisition")) p.acquisition = read_acquisition(root);
   return p;
 }
 

@@ -83,6 +83,26 @@ void write_truth(const Node& root, const Project& p) {
     write_columns<TiltRecord>(tilts, p.tilt_series[s].name, truth.tilts[s], project_detail::kTiltColumns);
 }
 
+void write_acquisition(const Node& root, const AcquisitionRecord& a) {
+  const Node g = h5::create_group(root, "acquisition");
+  h5::write_text(g, "plan_json", a.plan_json);
+  h5::write_text(g, "state_json", a.state_json);
+  std::string log;
+  for (const auto& line : a.events) log += line + "\n";
+  h5::write_text(g, "events", log);
+  const Node tables = h5::create_group(g, "tables");
+  std::vector<std::string> order;
+  for (const auto& t : a.tables) order.push_back(t.name);
+  h5::write_attribute(tables, "order", order);
+  for (const auto& t : a.tables) {
+    const Node tg = h5::create_group(tables, t.name);
+    std::vector<std::string> columns;
+    for (const auto& c : t.columns) columns.push_back(c.name);
+    h5::write_attribute(tg, "columns", columns);
+    for (const auto& c : t.columns) h5::write_column(tg, c.name.c_str(), c.values, c.unit.c_str());
+  }
+}
+
 void write_contents(hid_t file, const Project& p) {
   const Node root{h5::own(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose, "/", h5::kWriteExpectation), "/"};
   h5::write_attribute(root, "cspt_schema_version", Project::kSchemaVersion);
@@ -92,6 +112,7 @@ void write_contents(hid_t file, const Project& p) {
   write_columns<ParticleRecord>(root, "particles", p.particles, project_detail::kParticleColumns);
   write_columns<ProjectionRecord>(root, "projections", p.projections, project_detail::kProjectionColumns);
   if (p.truth) write_truth(root, p);
+  if (p.acquisition) write_acquisition(root, *p.acquisition);
 }
 
 // Creates tmp, writes p, flushes and closes it; every handle below the file is closed on return.

@@ -79,6 +79,28 @@ struct Truth {
   double defocus_handedness = 1.0;            ///< +1: higher along the beam = less underfocus
 };
 
+/// A float64 column of an acquisition table, with its unit ("" = dimensionless or an index).
+struct AcquisitionColumn {
+  std::string name, unit;
+  std::vector<double> values;
+};
+
+/// A table of the acquisition record: columns of equal length, one row per event of its kind.
+struct AcquisitionTable {
+  std::string name;  ///< the HDF5 group under /acquisition/tables
+  std::vector<AcquisitionColumn> columns;
+};
+
+/// What the acquisition tracker (bisect-track) keeps: its plan, its complete resumable state, and
+/// its per-event tables (tracking iterations, focus, one table per ROI with every Record, model
+/// refits). Stored under /acquisition; see docs/hdf5-schema.md.
+struct AcquisitionRecord {
+  std::string plan_json;   ///< the effective plan (all defaults filled in)
+  std::string state_json;  ///< the tracker's state after the last event (restart resumes exactly)
+  std::vector<AcquisitionTable> tables;
+  std::vector<std::string> events;  ///< the event log, one line per event received
+};
+
 /// The whole project.
 struct Project {
   static constexpr int kSchemaVersion = 1;
@@ -87,6 +109,7 @@ struct Project {
   std::vector<ParticleRecord> particles;
   std::vector<ProjectionRecord> projections;
   std::optional<Truth> truth;
+  std::optional<AcquisitionRecord> acquisition;  ///< present in projects written by bisect-track
   std::string created_by;  ///< program and version that created the file
 };
 

@@ -1,0 +1,205 @@
+// bisect-track: the BISECT acquisition tracker (docs/tracker-protocol.md, docs/acquisition.md).
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "apps/cspt/cli.hpp"
+#include "bisect/exports.hpp"
+#include "bisect/plan.hpp"
+#include "bisect/scope_sim.hpp"
+#include "bisect/session.hpp"
+#include "cspt/util/error.hpp"
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr const char* kUsage =
+    "usage: bisect-track COMMAND [options]\n"
+    "  plan -c track.yaml -p project.h5 [--force]   write the acquisition plan into a new project file\n"
+    "  start -p project.h5                          print the pending action (begins the acquisition)\n"
+    "  step -p project.h5 --event JSON              answer one event with the next action\n"
+    "  serve -p project.h5                          events on stdin, actions on stdout, one JSON per line\n"
+    "  simulate --scenario NAME [-c scenario.yaml] -o DIR [--images] [--flat] [--seed N]\n"
+    "                                               drive the tracker with a simulated microscope\n"
+    "  export mdoc|relion -p project.h5 -o DIR      SerialEM .mdoc per ROI, or RELION-5 STAR files\n"
+    "  summary -p project.h5                        the acquisition's figures as JSON\n"
+    "  --version\n";
+
+void print_json_line(const json& j) {
+  const std::string s = j.dump();
+  std::fwrite(s.data(), 1, s.size(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+int cmd_plan(std::vector<std::string> args) {
+  CLI::App cli("bisect-track plan");
+  std::string config, project;
+  bool force = false;
+  cli.add_option("-c,--config", config, "plan YAML (configs/track.yaml)")->required();
+  cli.add_option("-p,--project", project, "project file to create")->required();
+  cli.add_flag("--force", force, "replace an existing project file");
+  if (!cspt::app::parse_command_line(cli, std::move(args), true)) return 0;
+  const bisect::TrackPlan plan = bisect::read_plan_yaml(config);
+  bisect::Session::create(project, plan, force);
+  std::fprintf(stderr, "bisect-track: planned %zu ROIs x %zu tilts into %s\n", plan.rois.size(), plan.tilts.size(),
+               project.c_str());
+  return 0;
+}
+
+int cmd_start(std::vector<std::string> args) {
+  CLI::App cli("bisect-track start");
+  std::string project;
+  cli.add_option("-p,--project", project, "project file")->required();
+  if (!cspt::app::parse_command_line(cli, std::move(args), true)) return 0;
+  bisect::Session session(project);
+  print_json_line(session.start());
+  return 0;
+}
+
+int cmd_step(std::vector<std::string> args) {
+  CLI::App cli("bisect-track step");
+  std::string project, event, event_file;
+  cli.add_option("-p,--project", project, "project file")->required();
+  cli.add_option("--event", event, "the event, one JSON object");
+  cli.add_option("--event-file", event_file, "a file holding the event");
+  if (!cspt::app::parse_command_line(cli, std::move(args), true)) return 0;
+  if (event.empty() == event_file.empty())
+    throw cspt::ConfigError("command line", "--event", "", "exactly one of --event or --event-file");
+  if (!event_file.empty()) {
+    std::ifstream in(event_file);
+    if (!in) throw cspt::ConfigError(event_file, "--event-file", "", "a readable file");
+    event.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  json e;
+  try {
+    e = json::parse(event);
+  } catch (const json::exception&) {
+    throw cspt::ConfigError("command line", "--event", event.substr(0, 80), "one JSON object");
+  }
+  bisect::Session session(project);
+  print_json_line(session.handle(e));
+  return 0;
+}
+
+int cmd_serve(std::vector<std::string> args) {
+  CLI::App cli("bisect-track serve");
+  std::string project;
+  cli.add_option("-p,--project", project, "project file")->required();
+  if (!cspt::app::parse_command_line(cli, std::move(args), true)) return 0;
+  bisect::Session session(project);
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    try {
+      json e;
+      try {
+        e = json::parse(line);
+      } catch (const json::exception&) {
+        throw cspt::ConfigError("stdin", "event", line.substr(0, 80), "one JSON object per line");
+      }
+      print_json_line(session.handle(e));
+    } catch (const cspt::Error& err) {
+      print_json_line(json{{"error", err.what()}});
+    }
+  }
+  return 0;
+}
+
+int cmd_simulate(std::vector<std::string> args) {
+  CLI::App cli("bisect-track simulate");
+  std::string scenario = "nominal-krios", config, out;
+  bool images = false, flat = false, quiet = false;
+  long long seed = -1;
+  cli.add_option("--scenario", scenario, "built-in scenario");
+  cli.add_option("-c,--config", config, "scenario YAML: plan and scope overrides");
+  cli.add_option("-o,--out", out, "output folder")->required();
+  cli.add_flag("--images", images, "image mode: render and correlate real images");
+  cli.add_flag("--flat", flat, "switch the off-plane height fit off (paper Fig. 2a)");
+  cli.add_option("--seed", seed, "random seed of the simulated scope");
+  cli.add_flag("--quiet", quiet, "no progress lines");
+  if (!cspt::app::parse_command_line(cli, std::move(args), true)) return 0;
+  bisect::Scenario s = bisect::builtin_scenario(scenario);
+  if (!config.empty()) bisect::apply_scenario_yaml(config, s);
+  if (images) s.scope.render_images = true;
+  if (flat) s.plan.fit_offplane = false;
+  if (seed >= 0) s.scope.seed = std::uint64_t(seed);
+  const json summary = bisect::simulate_acquisition(s, out, !quiet);
+  print_json_line(summary);
+  return 0;
+}
+
+int cmd_export(std::vector<std::string> args) {
+  if (args.empty()) throw cspt::ConfigError("command line", "export", "", "a format: mdoc or relion");
+  const std::string format = args.front();
+  args.erase(args.begin());
+  CLI::App cli("bisect-track export");
+  std::string project, out;
+  cli.add_option("-p,--project", project, "project file")->required();
+  cli.add_option("-o,--out", out, "output folder")->required();
+  if (!cspt::app::parse_command_line(cli, std::move(args), true)) return 0;
+  bisect::Session session(project);
+  if (format == "mdoc") {
+    const auto written = bisect::export_mdocs(session.tracker(), out);
+    std::fprintf(stderr, "bisect-track: wrote %zu .mdoc files into %s\n", written.size(), out.c_str());
+  } else if (format == "relion") {
+    bisect::export_relion5(session.tracker(), out);
+    std::fprintf(stderr, "bisect-track: wrote %s/tilt_series.star\n", out.c_str());
+  } else {
+    throw cspt::ConfigError("command line", "export", format, "mdoc or relion");
+  }
+  return 0;
+}
+
+int cmd_summary(std::vector<std::string> args) {
+  CLI::App cli("bisect-track summary");
+  std::string project;
+  cli.add_option("-p,--project", project, "project file")->required();
+  if (!cspt::app::parse_command_line(cli, std::move(args), true)) return 0;
+  bisect::Session session(project);
+  std::printf("%s\n", session.tracker().summary().dump(2).c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  const std::string command = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  try {
+    if (command == "--version") {
+      std::puts("bisect-track 0.1.0");
+      return 0;
+    }
+    if (command == "-h" || command == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (command == "plan") return cmd_plan(args);
+    if (command == "start") return cmd_start(args);
+    if (command == "step") return cmd_step(args);
+    if (command == "serve") return cmd_serve(args);
+    if (command == "simulate") return cmd_simulate(args);
+    if (command == "export") return cmd_export(args);
+    if (command == "summary") return cmd_summary(args);
+    std::fprintf(stderr, "bisect-track: unknown command '%s'\n%s", command.c_str(), kUsage);
+    return 2;
+  } catch (const cspt::Error& e) {
+    std::fprintf(stderr, "bisect-track: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bisect-track: internal error: %s\n", e.what());
+    return 3;
+  }
+}

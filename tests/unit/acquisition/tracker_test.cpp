@@ -1,0 +1,115 @@
+// The tracker against the simulated microscope: acceptance figures, the off-plane fit's effect,
+// exact resumption, refused events.
+#include "bisect/tracker.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "bisect/scope_sim.hpp"
+#include "bisect/session.hpp"
+#include "cspt/io/project_file.hpp"
+#include "cspt/util/error.hpp"
+
+namespace bisect {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string temp_dir(const std::string& name) {
+  const fs::path d = fs::temp_directory_path() / ("bisect_test_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d.string();
+}
+
+Scenario small(const std::string& name) {
+  Scenario s = builtin_scenario(name);
+  // 3 x 3 ROIs keep the test fast; the 5 x 5 figures are in docs/acquisition.md.
+  std::vector<RoiPlan> kept;
+  for (const auto& r : s.plan.rois)
+    if (std::abs(r.x_um + s.plan.tracking_x_um) <= 2.6 && std::abs(r.y_um + s.plan.tracking_y_um) <= 2.6) kept.push_back(r);
+  s.plan.rois = kept;
+  return s;
+}
+
+TEST(Tracker, IdealScopeTargetsExactly) {
+  const std::string dir = temp_dir("ideal");
+  const auto summary = simulate_acquisition(small("ideal"), dir, false);
+  EXPECT_EQ(summary.at("rois_lost"), 0);
+  EXPECT_LT(summary.at("targeting_error_nm_median").get<double>(), 1.0);
+  EXPECT_LT(summary.at("defocus_error_um_median").get<double>(), 0.01);
+  EXPECT_EQ(summary.at("records"), 9 * 41);
+  fs::remove_all(dir);
+}
+
+TEST(Tracker, NominalKriosMeetsTheTargetsAndTheFlatModelDoesNot) {
+  const std::string dir = temp_dir("nominal");
+  const auto fit = simulate_acquisition(small("nominal-krios"), dir, false);
+  EXPECT_EQ(fit.at("rois_lost"), 0);
+  EXPECT_LT(fit.at("targeting_error_nm_median").get<double>(), 30.0);
+  EXPECT_LT(fit.at("defocus_error_um_median").get<double>(), 0.1);
+  EXPECT_LT(fit.at("tracking_error_nm_median").get<double>(), 5.0);
+  Scenario flat = small("nominal-krios");
+  flat.plan.fit_offplane = false;
+  const auto f = simulate_acquisition(flat, dir + "/flat", false);
+  EXPECT_GT(f.at("targeting_error_nm_median").get<double>(), 1.2 * fit.at("targeting_error_nm_median").get<double>());
+  EXPECT_GT(f.at("defocus_error_um_median").get<double>(), 1.2 * fit.at("defocus_error_um_median").get<double>());
+  fs::remove_all(dir);
+}
+
+TEST(Tracker, RestartsFromTheFileGiveIdenticalActions) {
+  const std::string a = temp_dir("straight"), b = temp_dir("restarted");
+  Scenario s = small("nominal-krios");
+  simulate_acquisition(s, a, false);
+  s.scope.restart_after_events = {1, 2, 5, 17, 60, 61, 200};
+  simulate_acquisition(s, b, false);
+  std::ifstream fa(a + "/truth.json"), fb(b + "/truth.json");
+  const auto ta = nlohmann::json::parse(fa), tb = nlohmann::json::parse(fb);
+  EXPECT_EQ(ta.at("actions"), tb.at("actions"));
+  fs::remove_all(a);
+  fs::remove_all(b);
+}
+
+TEST(Tracker, RefusedEventsLeaveStateAndFileUnchanged) {
+  const std::string dir = temp_dir("refuse");
+  const std::string project = dir + "/project.h5";
+  Session::create(project, builtin_scenario("nominal-krios").plan, true);
+  Session session(project);
+  const auto first = session.start();
+  ASSERT_EQ(first.at("action"), "tilt");
+  const auto before = cspt::io::read_project(project).acquisition->state_json;
+  // a tilt far from the commanded angle, an ROI image out of turn, a malformed shift
+  EXPECT_THROW(session.handle({{"event", "tilted"}, {"angle_deg", 12.0}}), cspt::ConfigError);
+  EXPECT_THROW(session.handle({{"event", "roi_image"}, {"roi", "001"}, {"shift_nm", {0, 0}}, {"cc", 1}, {"psr", 9}}),
+               cspt::ConfigError);
+  EXPECT_THROW(session.handle({{"event", "tilted"}}), cspt::ConfigError);
+  EXPECT_THROW(session.handle({{"event", "teleport"}}), cspt::ConfigError);
+  EXPECT_EQ(cspt::io::read_project(project).acquisition->state_json, before);
+  EXPECT_EQ(session.start(), first);  // begin again: the pending action, nothing new
+  const auto track = session.handle({{"event", "tilted"}, {"angle_deg", 0.02}});
+  EXPECT_EQ(track.at("action"), "track");
+  EXPECT_THROW(session.handle({{"event", "tracking_image"}, {"mag", "high"}, {"shift_nm", {1, 1}}, {"cc", 1}, {"psr", 9}}),
+               cspt::ConfigError);
+  fs::remove_all(dir);
+}
+
+TEST(Tracker, CorruptStateIsAClearError) {
+  const std::string dir = temp_dir("corrupt");
+  const std::string project = dir + "/project.h5";
+  Session::create(project, builtin_scenario("ideal").plan, true);
+  cspt::Project p = cspt::io::read_project(project);
+  p.acquisition->state_json = "{\"tracker\": {\"phase\": 1}";
+  cspt::io::write_project(project, p);
+  try {
+    Session s(project);
+    FAIL() << "a corrupt state must not load";
+  } catch (const cspt::IoError& e) {
+    EXPECT_NE(std::string(e.what()).find("/acquisition/state_json"), std::string::npos);
+  }
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace bisect
