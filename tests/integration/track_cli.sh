@@ -4,6 +4,7 @@
 # the SerialEM bridge driven through the fake serialem module.
 set -euo pipefail
 : "${BISECT:?}" "${CSPT:?}"
+BISECT=$(readlink -f "$BISECT"); CSPT=$(readlink -f "$CSPT")
 src=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
