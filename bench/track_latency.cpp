@@ -18,6 +18,7 @@
 
 #include "bisect/image_align.hpp"
 #include "bisect/specimen_render.hpp"
+#include "cspt/io/mrc.hpp"
 
 namespace {
 
@@ -86,7 +87,7 @@ int main(int argc, char** argv) {
     {
       const cspt::Image full = bisect::render(specimen, view_at(kTrackTiltDeg, kShiftXPx, kShiftYPx, 1));
       const std::vector<std::uint16_t> raw = bisect::to_uint16(full);
-      bisect::write_mrc_uint16(path, raw.data(), kSize, kSize, kPixelA);
+      cspt::io::write_mrc_image_uint16(path, raw.data(), kSize, kSize, kPixelA);
     }
     const double render_ms = ms_since(t_render);
     bisect::SeriesReference ref = prior_reference(specimen);

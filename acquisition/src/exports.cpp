@@ -36,14 +36,8 @@ std::vector<std::string> export_mdocs(const Tracker& tracker, const std::string&
     if (series.tilts.empty()) continue;
     // The ROI table holds what the TiltRecord does not: the focus set, frames.
     const std::string roi_id = series.name.substr(plan.name.size() + 1);
-    const cspt::AcquisitionTable* table = nullptr;
-    for (const auto& t : project.acquisition->tables)
-      if (t.name == "roi_" + roi_id) table = &t;
-    const auto col = [&](const char* name) -> const std::vector<double>& {
-      for (const auto& c : table->columns)
-        if (c.name == name) return c.values;
-      throw cspt::InternalError(std::string("roi table without ") + name);
-    };
+    const cspt::AcquisitionTable& table = *find_table(*project.acquisition, "roi_" + roi_id);
+    const auto col = [&](const char* name) -> const std::vector<double>& { return table_column(table, name); };
     cspt::io::Mdoc m;
     m.globals = {{"PixelSpacing", fmt("%g", plan.record_pixel_A)},
                  {"Voltage", fmt("%g", plan.voltage_kV)},

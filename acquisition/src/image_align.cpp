@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "bisect/angles.hpp"
 #include "cspt/fft/plan.hpp"
 #include "cspt/io/mrc.hpp"
 #include "cspt/util/error.hpp"
@@ -35,8 +36,6 @@ namespace {
 using Complex = std::complex<float>;
 constexpr double kMaxPsr = 1000.0;
 constexpr double kMaxTiltDeg = 89.0;
-
-double radians(double deg) { return deg * std::numbers::pi / 180.0; }
 
 std::string num(double v) {
   std::ostringstream os;
@@ -81,14 +80,14 @@ struct Matrix2 {
 };
 
 Matrix2 inverse_stretch(double axis_from_x_deg, double k) {
-  const double ax = std::cos(radians(axis_from_x_deg)), ay = std::sin(radians(axis_from_x_deg));
+  const double ax = std::cos(rad(axis_from_x_deg)), ay = std::sin(rad(axis_from_x_deg));
   const double ik = 1.0 / k, off = ax * ay * (1.0 - ik);
   return {ax * ax + ik * ay * ay, off, off, ay * ay + ik * ax * ax};
 }
 
 // Maps an image at tilt from_deg onto the geometry of to_deg.
 double stretch_factor(double from_deg, double to_deg) {
-  return std::cos(radians(to_deg)) / std::cos(radians(from_deg));
+  return std::cos(rad(to_deg)) / std::cos(rad(from_deg));
 }
 
 // ---- binning ---------------------------------------------------------------------------------
@@ -395,14 +394,14 @@ AlignResult to_result(const Peak& p, double axis_deg, double k_moving, int facto
 // ---- public free functions -----------------------------------------------------------------------
 
 SpecimenShiftNm specimen_shift_nm(double shift_x_px, double shift_y_px, double pixel_size_A, double axis_from_x_deg) {
-  const double ax = std::cos(radians(axis_from_x_deg)), ay = std::sin(radians(axis_from_x_deg));
+  const double ax = std::cos(rad(axis_from_x_deg)), ay = std::sin(rad(axis_from_x_deg));
   const double nm = 0.1 * pixel_size_A;
   return {(shift_x_px * ax + shift_y_px * ay) * nm, (-shift_x_px * ay + shift_y_px * ax) * nm};
 }
 
 CameraShiftPx camera_shift_px(double x_nm, double y_nm, double pixel_size_A, double axis_from_x_deg) {
   if (!(pixel_size_A > 0)) config_fail("camera_shift_px", "pixel_size_A", num(pixel_size_A), "> 0");
-  const double ax = std::cos(radians(axis_from_x_deg)), ay = std::sin(radians(axis_from_x_deg));
+  const double ax = std::cos(rad(axis_from_x_deg)), ay = std::sin(rad(axis_from_x_deg));
   const double px_per_nm = 10.0 / pixel_size_A;
   return {(x_nm * ax - y_nm * ay) * px_per_nm, (x_nm * ay + y_nm * ax) * px_per_nm};
 }

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "bisect/specimen_render.hpp"
+#include "bisect/angles.hpp"
 #include "cspt/io/mrc.hpp"
 #include "cspt/util/error.hpp"
 
@@ -14,8 +14,6 @@ namespace bisect {
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr double kPi = 3.14159265358979323846;
 
 AlignFilter filter_for(const TrackPlan& plan) {
   AlignFilter f;
@@ -43,8 +41,6 @@ cspt::Image read_float_image(const std::string& path) {
 }  // namespace
 
 ImageLayer::ImageLayer(const TrackPlan& plan, std::string refs_dir) : plan_(plan), dir_(std::move(refs_dir)) {}
-
-double ImageLayer::mag_pixel_A(int mag) const { return mag == 0 ? plan_.low.pixel_A : plan_.high.pixel_A; }
 
 cspt::Image ImageLayer::read_checked(const std::string& path, int nx, int ny, int factor, const std::string& what) const {
   const cspt::io::MrcHeader h = cspt::io::read_mrc_header(path);
@@ -86,7 +82,7 @@ void ImageLayer::add_tracking(int mag, double tilt_deg, const Measurement&) {
   TrackingRef& t = tracking_[std::size_t(mag)];
   auto copy = std::make_shared<SeriesReference>(*t.reference);  // copy-on-write
   copy->add_binned(pending_.binned, tilt_deg, pending_.shift_x_px, pending_.shift_y_px,
-                   std::cos(tilt_deg * kPi / 180.0));
+                   std::cos(rad(tilt_deg)));
   t.reference = std::move(copy);
   t.dirty = true;
   pending_ = Pending{};
@@ -95,24 +91,33 @@ void ImageLayer::add_tracking(int mag, double tilt_deg, const Measurement&) {
 Measurement ImageLayer::measure_roi(const std::string& roi, const std::string& path, double tilt_deg,
                                     const std::string& reference_path) {
   const int factor = binning_factor(plan_.record_nx_px, plan_.record_ny_px, plan_.correlation_size_px);
-  auto image = std::make_shared<cspt::Image>(
-      read_checked(path, plan_.record_nx_px, plan_.record_ny_px, factor, "ROI " + roi + " Record"));
+  const cspt::Image image = read_checked(path, plan_.record_nx_px, plan_.record_ny_px, factor, "ROI " + roi + " Record");
+  const auto single_image_reference = [&](const cspt::Image& binned) {
+    auto r = std::make_shared<SeriesReference>(plan_.record_nx_px, plan_.record_ny_px, plan_.rotation_angle_deg, tilt_deg,
+                                               filter_for(plan_));
+    r->add_binned(binned, tilt_deg, 0.0, 0.0, 1.0);
+    return r;
+  };
   auto it = rois_.find(roi);
   if (it == rois_.end()) {
-    if (reference_path.empty()) {
-      rois_[roi] = RoiRef{image, tilt_deg, false};
+    if (reference_path.empty()) {  // the first Record defines the target
+      rois_[roi] = RoiRef{single_image_reference(image), tilt_deg, 1.0, false};
       return Measurement{0.0, 0.0, 1.0, 1000.0};
     }
-    auto ref = std::make_shared<cspt::Image>(
-        read_checked(reference_path, plan_.record_nx_px, plan_.record_ny_px, factor, "ROI " + roi + " selection image"));
-    it = rois_.emplace(roi, RoiRef{ref, tilt_deg, false}).first;
-  } else if (!it->second.binned) {
-    it->second.binned = std::make_shared<cspt::Image>(read_float_image((fs::path(dir_) / ("roi_" + roi + ".mrc")).string()));
+    const cspt::Image selection =
+        read_checked(reference_path, plan_.record_nx_px, plan_.record_ny_px, factor, "ROI " + roi + " selection image");
+    it = rois_.emplace(roi, RoiRef{single_image_reference(selection), tilt_deg, 1.0, false}).first;
+  } else if (!it->second.reference) {
+    SeriesReference::State st;
+    st.sum_binned = read_float_image((fs::path(dir_) / ("roi_" + roi + ".mrc")).string());
+    st.weight_sum = it->second.weight_sum;
+    st.count = 1;
+    it->second.reference = std::make_shared<SeriesReference>(plan_.record_nx_px, plan_.record_ny_px,
+                                                             plan_.rotation_angle_deg, it->second.tilt_deg,
+                                                             filter_for(plan_), std::move(st));
   }
-  AlignFilter f = filter_for(plan_);
-  const AlignResult r = align_pair(*it->second.binned, it->second.tilt_deg, *image, tilt_deg, plan_.rotation_angle_deg, f);
-  const SpecimenShiftNm s =
-      specimen_shift_nm(r.shift_x_px * factor, r.shift_y_px * factor, plan_.record_pixel_A, plan_.rotation_angle_deg);
+  const AlignResult r = it->second.reference->align_binned(image, tilt_deg);
+  const SpecimenShiftNm s = specimen_shift_nm(r.shift_x_px, r.shift_y_px, plan_.record_pixel_A, plan_.rotation_angle_deg);
   return Measurement{s.x_nm, s.y_nm, r.cc_peak, r.psr};
 }
 
@@ -130,7 +135,7 @@ void ImageLayer::commit_files() {
   for (auto& [roi, ref] : rois_) {
     if (ref.written) continue;
     fs::create_directories(dir_);
-    write_float_image((fs::path(dir_) / ("roi_" + roi + ".mrc")).string(), *ref.binned);
+    write_float_image((fs::path(dir_) / ("roi_" + roi + ".mrc")).string(), ref.reference->state().sum_binned);
     ref.written = true;
   }
 }
@@ -158,7 +163,8 @@ nlohmann::json ImageLayer::state() const {
   }
   nlohmann::json rois = nlohmann::json::object();
   for (const auto& [roi, ref] : rois_)
-    if (ref.written) rois[roi] = {{"tilt_deg", ref.tilt_deg}, {"file", "roi_" + roi + ".mrc"}};
+    if (ref.written)
+      rois[roi] = {{"tilt_deg", ref.tilt_deg}, {"weight_sum", ref.weight_sum}, {"file", "roi_" + roi + ".mrc"}};
   s["rois"] = rois;
   return s;
 }
@@ -183,7 +189,7 @@ void ImageLayer::restore(const nlohmann::json& s) {
     for (const auto& [roi, j] : s.at("rois").items()) {
       const std::string file = (fs::path(dir_) / j.at("file").get<std::string>()).string();
       if (!fs::exists(file)) throw cspt::IoError(file, "ROI reference", "missing", "the file the project's state names");
-      rois_[roi] = RoiRef{nullptr, j.at("tilt_deg").get<double>(), true};
+      rois_[roi] = RoiRef{nullptr, j.at("tilt_deg").get<double>(), j.at("weight_sum").get<double>(), true};
     }
 }
 

@@ -9,8 +9,11 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "bisect/angles.hpp"
 #include "cspt/core/tilt_scheme.hpp"
 #include "cspt/util/error.hpp"
+#include "plan_yaml.hpp"
+#include "util/yaml_file.hpp"
 
 namespace bisect {
 
@@ -23,9 +26,6 @@ int TrackPlan::roi_index(const std::string& id) const {
 }
 
 namespace {
-
-constexpr double kPi = 3.14159265358979323846;
-double rad(double deg) { return deg * kPi / 180.0; }
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -154,12 +154,6 @@ void read_mag(Section s, MagPlan& m, int nx, int ny) {
   s.finish();
 }
 
-std::string roi_id(int i) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%03d", i + 1);
-  return buf;
-}
-
 void require(bool ok, const std::string& where, const std::string& field, double value, const std::string& expectation) {
   if (!ok) {
     char buf[64];
@@ -170,15 +164,32 @@ void require(bool ok, const std::string& where, const std::string& field, double
 
 }  // namespace
 
-TrackPlan read_plan_yaml(const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw ConfigError(path, "config", "", "a readable YAML file");
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(path + ":" + std::to_string(e.mark.line + 1), "YAML", "", e.msg);
-  }
+TrackPlan read_plan_yaml(const std::string& path) { return plan_from_yaml(cspt::util::load_yaml_file(path), path); }
+
+std::vector<TiltPlan> tilts_in_order(const std::vector<double>& angles) {
+  std::vector<TiltPlan> tilts;
+  for (double a : angles) tilts.push_back({a, a > angles.front() ? +1 : (a < angles.front() ? -1 : 0)});
+  return tilts;
+}
+
+std::vector<std::array<double, 2>> lattice_positions_um(int n, int m, double spacing_um, double rotation_deg) {
+  const double c = std::cos(rad(rotation_deg)), s = std::sin(rad(rotation_deg));
+  std::vector<std::array<double, 2>> out;
+  for (int j = 0; j < m; ++j)
+    for (int i = 0; i < n; ++i) {
+      const double u = (i - 0.5 * (n - 1)) * spacing_um, v = (j - 0.5 * (m - 1)) * spacing_um;
+      out.push_back({c * u - s * v, s * u + c * v});
+    }
+  return out;
+}
+
+std::string roi_id(int index) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%03d", (index + 1) % 1000);
+  return buf;
+}
+
+TrackPlan plan_from_yaml(const YAML::Node& root, const std::string& path) {
   TrackPlan p;
   Section top(root, path, "");
   p.name = top.get<std::string>("name", p.name);
@@ -217,8 +228,7 @@ TrackPlan read_plan_yaml(const std::string& path) {
       throw ConfigError(scheme.line_of("preset"), "scheme.preset", preset, e.expectation());
     }
   }
-  const double start = angles.front();
-  for (double a : angles) p.tilts.push_back({a, a > start ? +1 : (a < start ? -1 : 0)});
+  p.tilts = tilts_in_order(angles);
 
   Section tracking = top.section("tracking");
   const std::vector<double> area = tracking.numbers("area_um");
@@ -253,18 +263,13 @@ TrackPlan read_plan_yaml(const std::string& path) {
   const double defocus_step_um = rois.get("defocus_step_um", 0.0);
   const int defocus_cycle = rois.get("defocus_cycle", 1);
   rois.finish();
-  std::vector<std::vector<double>> positions;  // from the stage centre, untilted
+  std::vector<std::array<double, 2>> positions;  // from the stage centre, untilted
   if (pattern == "lattice") {
     require(n >= 1 && m >= 1 && n * m <= 400, rois.line_of("n"), "rois.n x rois.m", n * m, "1 to 400 ROIs");
-    const double c = std::cos(rad(lattice_rotation_deg)), s = std::sin(rad(lattice_rotation_deg));
-    for (int j = 0; j < m; ++j)
-      for (int i = 0; i < n; ++i) {
-        const double u = (i - 0.5 * (n - 1)) * spacing_um, v = (j - 0.5 * (m - 1)) * spacing_um;
-        positions.push_back({c * u - s * v, s * u + c * v});
-      }
+    positions = lattice_positions_um(n, m, spacing_um, lattice_rotation_deg);
   } else if (pattern == "list") {
     if (offsets.empty()) throw ConfigError(rois.line_of("offsets_um"), "rois.offsets_um", "", "at least one [x, y]");
-    positions = offsets;
+    for (const auto& o : offsets) positions.push_back({o[0], o[1]});
   } else {
     throw ConfigError(rois.line_of("pattern"), "rois.pattern", pattern, "'lattice' or 'list'");
   }
@@ -348,17 +353,17 @@ void validate_plan(const TrackPlan& p, const std::string& where) {
   require(p.max_tilt_error_deg > 0, where, "limits.max_tilt_error_deg", p.max_tilt_error_deg, "> 0");
   require(p.correlation_size_px >= 64 && p.correlation_size_px <= 2048, where, "tracking.correlation_size_px",
           p.correlation_size_px, "64 to 2048");
+  // Footprint check (acquisition.md 5.3): a Record field must not overlap the tracking area's
+  // at the highest tilt, where the illuminated strip grows by 1/cos perpendicular to the axis.
+  const double fov_um = 1e-4 * p.record_pixel_A * std::max(p.record_nx_px, p.record_ny_px);
+  double max_tilt = 0;
+  for (const auto& t : p.tilts) max_tilt = std::max(max_tilt, std::abs(t.angle_deg));
   std::set<std::string> ids;
   for (const auto& r : p.rois) {
     if (!ids.insert(r.id).second) throw ConfigError(where, "rois", r.id, "unique ROI ids");
     const double distance = std::hypot(r.x_um + p.tracking_x_um, r.y_um + p.tracking_y_um);
     require(distance < p.image_shift_limit_um - p.image_shift_margin_um, where, "rois (ROI " + r.id + ") distance_um",
             distance, "within the image-shift limit minus its margin");
-    // Footprint check (acquisition.md 5.3): a Record field must not overlap the tracking area's
-    // at the highest tilt, where the illuminated strip grows by 1/cos perpendicular to the axis.
-    const double fov_um = 1e-4 * p.record_pixel_A * std::max(p.record_nx_px, p.record_ny_px);
-    double max_tilt = 0;
-    for (const auto& t : p.tilts) max_tilt = std::max(max_tilt, std::abs(t.angle_deg));
     const bool overlaps_along = std::abs(r.x_um) < fov_um;
     const bool overlaps_across = std::abs(r.y_um) * std::cos(rad(max_tilt)) < fov_um;
     if (overlaps_along && overlaps_across)

@@ -1,15 +1,12 @@
 // Weighted least squares of the rigid-rotation model for one ROI.
 #include "bisect/roi_fit.hpp"
 
+#include "bisect/angles.hpp"
+
 #include <algorithm>
 #include <cmath>
 
 namespace bisect {
-
-namespace {
-constexpr double kPi = 3.14159265358979323846;
-double rad(double deg) { return deg * kPi / 180.0; }
-}  // namespace
 
 RoiGeometry fit_roi(const std::vector<RoiObservation>& observations, double x_prior_um, double y_prior_um,
                     double z_prior_um, int branch, double target_tilt_deg, const RoiFitSettings& s) {

@@ -4,10 +4,12 @@
 #include <cmath>
 #include <filesystem>
 
+#include "bisect/angles.hpp"
+#include "cspt/io/mrc.hpp"
+
 namespace bisect {
 
 namespace {
-constexpr double kPi = 3.14159265358979323846;
 // Tracking exposures are short: enough counts to correlate, little dose.
 constexpr double kLowMagDose = 0.05, kHighMagDose = 0.3;
 
@@ -29,7 +31,7 @@ std::string SceneRenderer::render_to(const std::string& name, double fx, double 
   // A flat specimen through the feature: the feature projects to (fx, fy cos), the beam centre
   // lies offset from it.
   v.centre_x_um = fx - ox;
-  v.centre_y_um = fy * std::cos(tilt_deg * kPi / 180.0) - oy;
+  v.centre_y_um = fy * std::cos(rad(tilt_deg)) - oy;
   v.tilt_deg = tilt_deg;
   v.pixel_size_A = pixel_A;
   v.nx = v.ny = n;
@@ -39,7 +41,7 @@ std::string SceneRenderer::render_to(const std::string& name, double fx, double 
   const cspt::Image image = render(specimen_, v);
   const std::string path = (std::filesystem::path(dir_) / name).string();
   const auto counts = to_uint16(image);
-  write_mrc_uint16(path, counts.data(), n, n, pixel_A);
+  cspt::io::write_mrc_image_uint16(path, counts.data(), n, n, pixel_A);
   return path;
 }
 

@@ -11,12 +11,17 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <numbers>
 #include <random>
 
+#include "bisect/angles.hpp"
 #include "bisect/session.hpp"
 #include "cspt/core/tilt_scheme.hpp"
 #include "cspt/util/error.hpp"
+#include "cspt/refine/truth_metrics.hpp"
+#include "plan_yaml.hpp"
 #include "scope_images.hpp"
+#include "util/yaml_file.hpp"
 
 namespace bisect {
 
@@ -24,15 +29,7 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
-double rad(double deg) { return deg * kPi / 180.0; }
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0.0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
+constexpr double kPi = std::numbers::pi;
 
 double quantile(std::vector<double> v, double q) {
   if (v.empty()) return 0.0;
@@ -133,13 +130,20 @@ class Scope {
     clock_s_ += seconds;
   }
 
-  // A correlation (geometry oracle): the true offset plus noise, or a failure.
-  json correlate(double true_x_um, double true_y_um, double pixel_A, double fov_um) {
+  enum class Camera { low, high, record };
+
+  // A correlation (geometry oracle) of an image taken with `camera`: the true offset plus noise, or
+  // a failure.
+  json correlate(double true_x_um, double true_y_um, Camera camera) {
     std::normal_distribution<double> n01(0.0, 1.0);
     std::uniform_real_distribution<double> u01(0.0, 1.0);
     const double sec = 1.0 / std::cos(rad(angle_deg_));
-    const double sigma_px = (pixel_A > 3 ? m_.cc_sigma_px_low : (pixel_A == plan_.record_pixel_A ? m_.cc_sigma_px_record : m_.cc_sigma_px_high)) *
-                            std::pow(sec, m_.cc_tilt_power);
+    const MagPlan record{plan_.record_pixel_A, plan_.record_nx_px, plan_.record_ny_px, 0.0, 0};
+    const MagPlan& mag = camera == Camera::low ? plan_.low : (camera == Camera::high ? plan_.high : record);
+    const double pixel_A = mag.pixel_A, fov_um = 1e-3 * mag.fov_nm();
+    const double sigma0_px = camera == Camera::low ? m_.cc_sigma_px_low
+                                                   : (camera == Camera::high ? m_.cc_sigma_px_high : m_.cc_sigma_px_record);
+    const double sigma_px = sigma0_px * std::pow(sec, m_.cc_tilt_power);
     const double sigma_nm = 0.1 * pixel_A * sigma_px;
     const double p_fail = m_.failure_p0 + m_.failure_p1 * (sec - 1) * (sec - 1);
     const bool out_of_view = std::hypot(true_x_um, true_y_um) > 0.5 * fov_um;
@@ -213,30 +217,17 @@ Scenario builtin_scenario(const std::string& name) {
   s.name = name;
   TrackPlan& p = s.plan;
   // The plan a facility would use: 5 x 5 holes at 2.5 um, +-60/3 BISECT scheme, K3-like camera.
-  {
-    // Build through the YAML-free path: lattice, scheme preset.
-    const int n = 5;
-    const double spacing = 2.5;
-    p.rois.clear();
-    int id = 0;
-    for (int j = 0; j < n; ++j)
-      for (int i = 0; i < n; ++i) {
-        RoiPlan r;
-        char buf[16];
-        std::snprintf(buf, sizeof buf, "%03d", ++id % 1000);
-        r.id = buf;
-        r.x_um = (i - 2) * spacing - p.tracking_x_um;
-        r.y_um = (j - 2) * spacing - p.tracking_y_um;
-        p.rois.push_back(r);
-      }
+  const auto lattice = lattice_positions_um(5, 5, 2.5, 0.0);
+  p.rois.clear();
+  for (std::size_t i = 0; i < lattice.size(); ++i) {
+    RoiPlan r;
+    r.id = roi_id(int(i));
+    r.x_um = lattice[i][0] - p.tracking_x_um;
+    r.y_um = lattice[i][1] - p.tracking_y_um;
+    p.rois.push_back(r);
   }
-  const auto scheme = [&](const std::string& preset) {
-    p.scheme = preset;
-    p.tilts.clear();
-    const std::vector<double> angles = cspt::tilt_scheme(preset);
-    for (double a : angles) p.tilts.push_back({a, a > angles.front() ? 1 : (a < angles.front() ? -1 : 0)});
-  };
-  scheme("bisect60");
+  p.scheme = "bisect60";
+  p.tilts = tilts_in_order(cspt::tilt_scheme(p.scheme));
   ScopeModel& m = s.scope;
   if (name == "ideal") {
     m.eucentric_error_sigma_um = m.axis_offset_sigma_um = 0;
@@ -271,15 +262,12 @@ Scenario builtin_scenario(const std::string& name) {
     m.bending_per_um = 0.004;
     // The scheme starts at the pretilt; ranges become asymmetric.
     p.scheme = "lamella";
-    p.tilts.clear();
     const double start = -12.0;
-    p.tilts.push_back({start, 0});
-    for (int k = 1; k <= 16; ++k) {
-      for (int sgn : {+1, -1}) {
-        const double a = start + sgn * 3.0 * k;
-        if (a >= -60 && a <= 48) p.tilts.push_back({a, sgn});
-      }
-    }
+    std::vector<double> angles{start};
+    for (int k = 1; k <= 16; ++k)
+      for (int sgn : {+1, -1})
+        if (const double a = start + sgn * 3.0 * k; a >= -60 && a <= 48) angles.push_back(a);
+    p.tilts = tilts_in_order(angles);
     // The plane prior from a geometry measurement (PACEtomo's measureGeo).
     for (auto& r : p.rois)
       r.z_prior_um = std::tan(rad(m.pretilt_deg)) * ((r.y_um + p.tracking_y_um) - p.tracking_y_um);
@@ -292,30 +280,12 @@ Scenario builtin_scenario(const std::string& name) {
 }
 
 void apply_scenario_yaml(const std::string& path, Scenario& s) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw cspt::ConfigError(path, "config", "", "a readable YAML file");
-  } catch (const YAML::Exception& e) {
-    throw cspt::ConfigError(path + ":" + std::to_string(e.mark.line + 1), "YAML", "", e.msg);
-  }
+  const YAML::Node root = cspt::util::load_yaml_file(path);
   for (const auto& kv : root) {
     const std::string key = kv.first.as<std::string>();
     const std::string where = path + ":" + std::to_string(kv.first.Mark().line + 1);
     if (key == "plan") {
-      const std::string tmp = path + ".plan.tmp.yaml";
-      {
-        std::ofstream out(tmp);
-        out << YAML::Dump(kv.second);
-      }
-      try {
-        s.plan = read_plan_yaml(tmp);
-      } catch (...) {
-        std::filesystem::remove(tmp);
-        throw;
-      }
-      std::filesystem::remove(tmp);
+      s.plan = plan_from_yaml(kv.second, path);
     } else if (key == "scope") {
       std::map<std::string, double*> fields = {
           {"eucentric_error_sigma_um", &s.scope.eucentric_error_sigma_um},
@@ -437,7 +407,6 @@ json simulate_acquisition(const Scenario& sc, const std::string& dir, bool progr
       action = send(json{{"event", "tilted"}, {"angle_deg", reported}});
     } else if (kind == "track") {
       const int mag = action.at("mag") == "low" ? 0 : 1;
-      const MagPlan& mp = mag == 0 ? plan.low : plan.high;
       const auto is = action.at("image_shift_um");
       scope.advance(sc.scope.is_move_s + sc.scope.tracking_image_s + (action.at("iteration") == 1 ? sc.scope.mag_change_s : 0.0));
       const auto b = scope.beam(is[0], is[1]);
@@ -447,7 +416,7 @@ json simulate_acquisition(const Scenario& sc, const std::string& dir, bool progr
         event["image"] = renderer->tracking_image(mag, off[0], off[1], scope.angle_deg(), scope.rng());
         if (first_tracking[mag]) event["reference"] = renderer->tracking_image(mag, 0.0, 0.0, 0.0, scope.rng());
       } else {
-        event.update(scope.correlate(off[0], off[1], mp.pixel_A, 1e-3 * mp.fov_nm()));
+        event.update(scope.correlate(off[0], off[1], mag == 0 ? Scope::Camera::low : Scope::Camera::high));
       }
       first_tracking[mag] = false;
       action = send(event);
@@ -480,8 +449,7 @@ json simulate_acquisition(const Scenario& sc, const std::string& dir, bool progr
         event["image"] = renderer->record_image(i, off[0], off[1], scope.angle_deg(), scope.rng());
         if (first_record[std::size_t(i)]) event["reference"] = renderer->record_image(i, 0.0, 0.0, 0.0, scope.rng());
       } else {
-        event.update(scope.correlate(off[0], off[1], plan.record_pixel_A,
-                                     1e-4 * plan.record_pixel_A * std::min(plan.record_nx_px, plan.record_ny_px)));
+        event.update(scope.correlate(off[0], off[1], Scope::Camera::record));
       }
       first_record[std::size_t(i)] = false;
       action = send(event);
@@ -502,20 +470,20 @@ json simulate_acquisition(const Scenario& sc, const std::string& dir, bool progr
   json summary{{"scenario", sc.name},
                {"mode", sc.scope.render_images ? "image" : "geometry"},
                {"offplane_fit", plan.fit_offplane},
-               {"targeting_error_nm_median", median(targeting_nm)},
+               {"targeting_error_nm_median", cspt::median_of(targeting_nm)},
                {"targeting_error_nm_iqr", iqr(targeting_nm)},
                {"targeting_error_nm_p95", quantile(targeting_nm, 0.95)},
-               {"defocus_error_um_median", median(defocus_um)},
+               {"defocus_error_um_median", cspt::median_of(defocus_um)},
                {"defocus_error_um_iqr", iqr(defocus_um)},
-               {"tracking_error_nm_median", median(tracking_nm)},
+               {"tracking_error_nm_median", cspt::median_of(tracking_nm)},
                {"tracking_error_nm_p95", quantile(tracking_nm, 0.95)},
-               {"height_error_nm_median", median(z_error_nm)},
+               {"height_error_nm_median", cspt::median_of(z_error_nm)},
                {"rois_total", plan.rois.size()},
                {"rois_lost", tracker_summary.at("rois_lost")},
                {"records", targeting_nm.size()},
                {"correlation_failures", scope.failures()},
                {"minutes_per_tilt_series", minutes},
-               {"tracker_latency_ms_median", median(latency_ms)},
+               {"tracker_latency_ms_median", cspt::median_of(latency_ms)},
                {"events", events},
                {"restarts", sc.scope.restart_after_events.size()},
                {"eucentric_error_um", scope.eucentric_um()}};

@@ -11,24 +11,46 @@ namespace bisect {
 
 namespace {
 
-Tracker load_tracker(const std::string& path, const cspt::Project& p) {
-  if (!p.acquisition)
-    throw cspt::IoError(path, "/acquisition", "missing", "a project written by 'bisect-track plan'");
-  nlohmann::json plan_json, state;
+Tracker restore_tracker(const std::string& path, const TrackPlan& plan, const nlohmann::json& state,
+                        const cspt::AcquisitionRecord& record) {
   try {
-    plan_json = nlohmann::json::parse(p.acquisition->plan_json);
-    state = nlohmann::json::parse(p.acquisition->state_json);
-  } catch (const nlohmann::json::exception& e) {
-    throw cspt::IoError(path, "/acquisition/state_json", "corrupt", std::string("valid JSON (") + e.what() + ")");
-  }
-  try {
-    return Tracker(plan_from_json(plan_json), state.at("tracker"), *p.acquisition);
+    return Tracker(plan, state.at("tracker"), record);
   } catch (const nlohmann::json::exception& e) {
     throw cspt::IoError(path, "/acquisition/state_json", "corrupt", std::string("a complete tracker state (") + e.what() + ")");
   }
 }
 
+// The project file of a tracker: its cspt view plus plan and state, written atomically.
+void write_session(const std::string& path, const Tracker& t, const ImageLayer& images) {
+  cspt::Project p = t.project_view();
+  p.acquisition->plan_json = plan_to_json(t.plan()).dump();
+  p.acquisition->state_json = nlohmann::json{{"tracker", t.state_json()}, {"images", images.state()}}.dump();
+  cspt::io::write_project(path, p);
+}
+
 }  // namespace
+
+// What a project file holds for the tracker, parsed once.
+struct Session::Stored {
+  TrackPlan plan;
+  nlohmann::json state;
+  cspt::AcquisitionRecord record;
+};
+
+Session::Stored Session::load(const std::string& path) {
+  cspt::Project p = cspt::io::read_project(path);
+  if (!p.acquisition)
+    throw cspt::IoError(path, "/acquisition", "missing", "a project written by 'bisect-track plan'");
+  Stored s;
+  try {
+    s.plan = plan_from_json(nlohmann::json::parse(p.acquisition->plan_json));
+    s.state = nlohmann::json::parse(p.acquisition->state_json);
+  } catch (const nlohmann::json::exception& e) {
+    throw cspt::IoError(path, "/acquisition/state_json", "corrupt", std::string("valid JSON (") + e.what() + ")");
+  }
+  s.record = std::move(*p.acquisition);
+  return s;
+}
 
 double Session::now_s() {
   using namespace std::chrono;
@@ -40,23 +62,16 @@ void Session::create(const std::string& project_path, const TrackPlan& plan, boo
   validate_plan(plan, project_path);
   if (!overwrite && std::filesystem::exists(project_path))
     throw cspt::ConfigError(project_path, "project", "exists", "a new file (or --force to replace it)");
-  Tracker t(plan);
-  ImageLayer images(plan, project_path + ".refs");
   std::error_code ec;
   std::filesystem::remove_all(project_path + ".refs", ec);
-  cspt::Project p = t.project_view();
-  p.acquisition->plan_json = plan_to_json(plan).dump();
-  p.acquisition->state_json = nlohmann::json{{"tracker", t.state_json()}, {"images", images.state()}}.dump();
-  cspt::io::write_project(project_path, p);
+  write_session(project_path, Tracker(plan), ImageLayer(plan, project_path + ".refs"));
 }
 
-Session::Session(std::string project_path)
-    : path_(std::move(project_path)),
-      tracker_(load_tracker(path_, cspt::io::read_project(path_))),
-      images_(tracker_.plan(), path_ + ".refs") {
-  const cspt::Project p = cspt::io::read_project(path_);
-  const nlohmann::json state = nlohmann::json::parse(p.acquisition->state_json);
-  images_.restore(state.at("images"));
+Session::Session(std::string project_path) : Session(project_path, load(project_path)) {}
+
+Session::Session(std::string project_path, const Stored& stored)
+    : path_(std::move(project_path)), tracker_(restore_tracker(path_, stored.plan, stored.state, stored.record)), images_(stored.plan, path_ + ".refs") {
+  images_.restore(stored.state.at("images"));
 }
 
 nlohmann::json Session::start() {
@@ -105,18 +120,11 @@ nlohmann::json Session::handle(const nlohmann::json& event) {
   const auto& update = next.reference_update();
   if (update.add) images.add_tracking(update.mag, update.tilt_deg, update.measurement);
   images.commit_files();
-  save(next, images);
+  write_session(path_, next, images);
   images.remove_superseded_files();
   tracker_ = std::move(next);
   images_ = std::move(images);
   return action;
-}
-
-void Session::save(const Tracker& t, const ImageLayer& images) {
-  cspt::Project p = t.project_view();
-  p.acquisition->plan_json = plan_to_json(t.plan()).dump();
-  p.acquisition->state_json = nlohmann::json{{"tracker", t.state_json()}, {"images", images.state()}}.dump();
-  cspt::io::write_project(path_, p);
 }
 
 }  // namespace bisect

@@ -12,7 +12,6 @@
 
 #include "cspt/io/mrc.hpp"
 #include "cspt/util/error.hpp"
-#include "io/mrc_internal.hpp"
 
 namespace bisect {
 
@@ -301,34 +300,6 @@ std::vector<std::uint16_t> to_uint16(const cspt::Image& image) {
   for (std::size_t i = 0; i < out.size(); ++i)
     out[i] = std::uint16_t(std::clamp(std::nearbyint(in[i]), 0.0f, 65535.0f));
   return out;
-}
-
-void write_mrc_uint16(const std::string& path, const std::uint16_t* pixels, int nx, int ny, double pixel_size_A) {
-  if (nx <= 0 || ny <= 0)
-    throw cspt::IoError(path, "image size", std::to_string(nx) + "x" + std::to_string(ny), "positive nx and ny");
-  const std::size_t n = std::size_t(nx) * std::size_t(ny);
-  std::vector<float> values(pixels, pixels + n);
-  cspt::io::MrcStats stats;
-  stats.add(values.data(), n);
-  cspt::io::MrcHeader h;
-  h.nx = nx, h.ny = ny, h.nz = 1, h.mode = 6;
-  h.mx = nx, h.my = ny, h.mz = 1;
-  h.cell_A = {nx * pixel_size_A, ny * pixel_size_A, pixel_size_A};
-  h.dmin = stats.dmin, h.dmax = stats.dmax, h.dmean = stats.dmean, h.rms = stats.rms();
-  h.nversion = cspt::io::mrc_detail::kNVersion;
-  h.has_map_stamp = true;
-  h.labels = {"bisect: simulated tracking image (uint16)"};
-  const auto header = cspt::io::mrc_detail::encode_header(h);
-  cspt::io::mrc_detail::AtomicFile file(path);
-  file.write(header.data(), header.size());
-  if constexpr (std::endian::native == std::endian::little) {
-    file.write(pixels, n * sizeof(std::uint16_t));
-  } else {  // MRC files written here are little endian, as encode_header declares
-    std::vector<std::uint16_t> swapped(pixels, pixels + n);
-    for (auto& v : swapped) v = std::uint16_t((v >> 8) | (v << 8));
-    file.write(swapped.data(), n * sizeof(std::uint16_t));
-  }
-  file.commit();
 }
 
 }  // namespace bisect

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "bisect/angles.hpp"
+#include "cspt/refine/truth_metrics.hpp"
 #include "cspt/util/error.hpp"
 
 namespace bisect {
@@ -14,20 +16,10 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
-double rad(double deg) { return deg * kPi / 180.0; }
-
 std::string num(double v) {
   char buf[48];
   std::snprintf(buf, sizeof buf, "%.6g", v);
   return buf;
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0.0;
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 const char* mag_name(int mag) { return mag == 0 ? "low" : "high"; }
@@ -125,7 +117,6 @@ Tracker::Tracker(TrackPlan plan, const json& s, const cspt::AcquisitionRecord& r
     branch_valid_[k] = s.at("branch_valid").at(k);
   }
   tracking_innovations_nm_ = s.at("tracking_innovations_nm").get<std::vector<double>>();
-  tracking_final_residual_nm_ = s.at("tracking_final_residual_nm");
   focus_um_ = s.at("focus_um");
   clock_s_ = s.at("clock_s");
   tracked_at_s_ = s.at("tracked_at_s");
@@ -174,7 +165,6 @@ json Tracker::state_json() const {
     s["branch_valid"].push_back(branch_valid_[k]);
   }
   s["tracking_innovations_nm"] = tracking_innovations_nm_;
-  s["tracking_final_residual_nm"] = tracking_final_residual_nm_;
   s["focus_um"] = focus_um_;
   s["clock_s"] = clock_s_;
   s["tracked_at_s"] = tracked_at_s_;
@@ -220,6 +210,12 @@ RoiGeometry Tracker::roi_geometry(int roi, int branch, double tilt_deg) const {
   return fit_roi(rois_[std::size_t(roi)].observations, r.x_um, r.y_um, z_prior, branch, tilt_deg, fit_settings());
 }
 
+void Tracker::drop_branch(int roi, int branch, const std::string& reason) {
+  RoiState& st = rois_[std::size_t(roi)];
+  for (int b : {0, 1})
+    if (branch == 0 || b == branch_slot(branch)) st.active[std::size_t(b)] = false, st.drop_reason[std::size_t(b)] = reason;
+}
+
 bool Tracker::roi_active(int roi, int branch) const {
   const RoiState& st = rois_[std::size_t(roi)];
   return branch == 0 ? (st.active[0] || st.active[1]) : st.active[std::size_t(branch_slot(branch))];
@@ -235,6 +231,18 @@ int Tracker::next_tilt(int after) const {
 Vec2 Tracker::geometric_tracking_change(double from_deg, double to_deg) const {
   // The tracking area's nominal position rotates like any flat-specimen point (z = 0 assumed).
   return {0.0, plan_.tracking_y_um * (std::cos(rad(to_deg)) - std::cos(rad(from_deg)))};
+}
+
+const cspt::AcquisitionTable* find_table(const cspt::AcquisitionRecord& record, const std::string& name) {
+  for (const auto& t : record.tables)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+const std::vector<double>& table_column(const cspt::AcquisitionTable& table, const std::string& name) {
+  for (const auto& c : table.columns)
+    if (c.name == name) return c.values;
+  throw cspt::InternalError("table " + table.name + " has no column " + name);
 }
 
 void Tracker::append_row(const std::string& table, const std::vector<std::pair<std::string, double>>& row,
@@ -302,8 +310,7 @@ json Tracker::act_next_roi(int after) {
     }
     const Vec2 command{tracking_command_um_.x + pred.x_um + drift.x, tracking_command_um_.y + pred.y_um + drift.y};
     if (std::hypot(command.x, command.y) > limit) {
-      for (int b : {0, 1})
-        if (branch == 0 || b == branch_slot(branch)) st.active[std::size_t(b)] = false, st.drop_reason[std::size_t(b)] = "image_shift_limit";
+      drop_branch(i, branch, "image_shift_limit");
       log("roi " + rp.id + " dropped on branch " + std::to_string(branch) + ": image shift " +
           num(std::hypot(command.x, command.y)) + " um beyond the limit " + num(limit) + " um");
       continue;
@@ -359,10 +366,10 @@ void Tracker::reject_cross_roi_outliers() {
   if (residuals.size() >= 4) {
     std::vector<double> r;
     for (const auto& p : residuals) r.push_back(p.second);
-    const double med = median(r);
+    const double med = cspt::median_of(r);
     std::vector<double> dev;
     for (double v : r) dev.push_back(std::abs(v - med));
-    const double mad = 1.4826 * median(dev);
+    const double mad = 1.4826 * cspt::median_of(dev);
     const double gate = med + std::max(5.0 * mad, plan_.roi_residual_gate_nm);
     for (const auto& [i, value] : residuals)
       if (value > gate) {
@@ -464,7 +471,7 @@ json Tracker::on_tracking(const Event& e) {
       const std::size_t n = tracking_innovations_nm_.size();
       const std::vector<double> recent(tracking_innovations_nm_.begin() + std::ptrdiff_t(n > 8 ? n - 8 : 0),
                                        tracking_innovations_nm_.end());
-      sigma = 1.4826 * median(recent) + 1e-9;
+      sigma = 1.4826 * cspt::median_of(recent) + 1e-9;
     }
     gate = std::max(plan_.innovation_sigmas * sigma, plan_.innovation_floor_low_nm);
   } else {
@@ -489,10 +496,7 @@ json Tracker::on_tracking(const Event& e) {
     log(std::string("tracking ") + mag_name(mag_) + " iteration " + std::to_string(iteration_) + " rejected: shift " +
         num(d) + " nm, psr " + num(m.psr) + (psr_ok ? "" : " (below psr_min)") + (cap_ok ? "" : " (beyond the field cap)") +
         (innovation_ok ? "" : " (innovation beyond " + num(gate) + " nm)"));
-  if (converged) {
-    reference_update_ = {true, mag_, reported_tilt_deg_, m};
-    if (mag_ == 1) tracking_final_residual_nm_ = d;
-  }
+  if (converged) reference_update_ = {true, mag_, reported_tilt_deg_, m};
   const bool mag_finished = converged || iteration_ >= mp.max_iterations;
   if (!mag_finished) return act_track(mag_, iteration_ + 1);
   if (!converged)
@@ -549,10 +553,8 @@ json Tracker::on_roi(const Event& e) {
               "", "counts", "e/A^2", "e/A^2", "um", "", "s"});
   st.records += 1;
   st.prior_dose += dose;
-  const std::size_t slot = std::size_t(branch_slot(branch));
   if (dark) {
-    for (std::size_t b : {std::size_t(0), std::size_t(1)})
-      if (branch == 0 || b == slot) st.active[b] = false, st.drop_reason[b] = "dark";
+    drop_branch(roi_, branch, "dark");
     log("roi " + rp.id + " dropped on branch " + std::to_string(branch) + ": mean counts " + num(e.mean_counts) +
         " below " + num(plan_.min_mean_counts));
   } else if (accepted) {
@@ -566,8 +568,7 @@ json Tracker::on_roi(const Event& e) {
     log("roi " + rp.id + " alignment rejected at tilt " + std::to_string(tilt_index_) + ": residual " + num(r) +
         " nm (gate " + num(gate) + " nm), psr " + num(m.psr));
     if (st.failed_alignments >= plan_.max_failed_alignments) {
-      for (std::size_t b : {std::size_t(0), std::size_t(1)})
-        if (branch == 0 || b == slot) st.active[b] = false, st.drop_reason[b] = "alignment_failures";
+      drop_branch(roi_, branch, "alignment_failures");
       log("roi " + rp.id + " dropped on branch " + std::to_string(branch) + " after " +
           std::to_string(st.failed_alignments) + " rejected alignments in a row");
     }
@@ -594,14 +595,13 @@ json Tracker::summary() const {
                        {"drop_reason", dropped ? (st.drop_reason[0].empty() ? st.drop_reason[1] : st.drop_reason[0]) : ""}});
   }
   double first_time = 0.0;
-  for (const auto& t : record_.tables)
-    if (t.name == "tracking" && !t.columns.back().values.empty()) first_time = t.columns.back().values.front();
-  std::vector<double> innovations = tracking_innovations_nm_;
+  if (const auto* t = find_table(record_, "tracking"); t && !table_column(*t, "time_s").empty())
+    first_time = table_column(*t, "time_s").front();
   return json{{"rois_total", rois_.size()},
               {"rois_lost", lost},
               {"records", records},
               {"tilts_planned", plan_.tilts.size()},
-              {"tracking_start_error_nm_median", median(innovations)},
+              {"tracking_start_error_nm_median", cspt::median_of(tracking_innovations_nm_)},
               {"elapsed_s", clock_s_ - first_time},
               {"rois", per_roi}};
 }
@@ -625,13 +625,8 @@ cspt::Project Tracker::project_view() const {
     s.ny_px = plan_.record_ny_px;
     s.image_shift_x_um = rp.x_um + plan_.tracking_x_um;
     s.image_shift_y_um = rp.y_um + plan_.tracking_y_um;
-    for (const auto& t : record_.tables) {
-      if (t.name != "roi_" + rp.id) continue;
-      const auto col = [&](const char* name) -> const std::vector<double>& {
-        for (const auto& c : t.columns)
-          if (c.name == name) return c.values;
-        throw cspt::InternalError(std::string("roi table without ") + name);
-      };
+    if (const cspt::AcquisitionTable* t = find_table(record_, "roi_" + rp.id)) {
+      const auto col = [&](const char* name) -> const std::vector<double>& { return table_column(*t, name); };
       for (std::size_t k = 0; k < col("order").size(); ++k) {
         cspt::TiltRecord tr;
         tr.section = int(col("order")[k]);

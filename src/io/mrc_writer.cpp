@@ -156,6 +156,34 @@ void write_mrc_volume(const std::string& path, const Volume& v) {
   file.commit();
 }
 
+void write_mrc_image_uint16(const std::string& path, const std::uint16_t* pixels, int nx, int ny, double pixel_size_A) {
+  if (nx <= 0 || ny <= 0)
+    throw IoError(path, "image size", std::to_string(nx) + "x" + std::to_string(ny), "positive nx and ny");
+  const std::size_t n = std::size_t(nx) * std::size_t(ny);
+  std::vector<float> values(pixels, pixels + n);
+  MrcStats stats;
+  stats.add(values.data(), n);
+  MrcHeader h;
+  h.nx = nx, h.ny = ny, h.nz = 1, h.mode = 6;
+  h.mx = nx, h.my = ny, h.mz = 1;
+  h.cell_A = {nx * pixel_size_A, ny * pixel_size_A, pixel_size_A};
+  h.dmin = stats.dmin, h.dmax = stats.dmax, h.dmean = stats.dmean, h.rms = stats.rms();
+  h.nversion = mrc_detail::kNVersion;
+  h.has_map_stamp = true;
+  h.labels = {"cspt: uint16 image"};
+  const auto header = mrc_detail::encode_header(h);
+  mrc_detail::AtomicFile file(path);
+  file.write(header.data(), header.size());
+  if constexpr (std::endian::native == std::endian::little) {
+    file.write(pixels, n * sizeof(std::uint16_t));
+  } else {  // MRC files written here are little endian, as encode_header declares
+    std::vector<std::uint16_t> swapped(pixels, pixels + n);
+    for (auto& v : swapped) v = std::uint16_t((v >> 8) | (v << 8));
+    file.write(swapped.data(), n * sizeof(std::uint16_t));
+  }
+  file.commit();
+}
+
 void write_mrc_stack(const std::string& path, const std::vector<Image>& images) {
   if (images.empty()) throw IoError(path, "images", "0", "at least one image in a stack");
   MrcStackWriter writer(path, images.front().nx(), images.front().ny(), images.front().pixel_size_A());

@@ -8,6 +8,7 @@
 
 #include "cspt/core/tilt_scheme.hpp"
 #include "cspt/util/error.hpp"
+#include "util/yaml_file.hpp"
 
 namespace cspt {
 namespace {
@@ -110,14 +111,7 @@ void validate(const SimulationConfig& c, const std::string& w) {
 }
 
 SimulationConfig load_simulation_config(const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw ConfigError(path, "config", "", "a readable YAML file");
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(path + ":" + std::to_string(e.mark.line + 1), "YAML", "", e.msg);
-  }
+  const YAML::Node root = util::load_yaml_file(path);
   SimulationConfig c;
   c.source = path;
   if (!root || root.IsNull()) return c;

@@ -39,16 +39,10 @@ FAKE_IMAGE_SIZE = tuple(int(v) for v in
 IMAGING_CALLS = {"View", "Search", "Trial", "Focus", "Preview", "Record", "AutoFocus", "G"}
 IMAGING_ACTIONS = {"track", "focus", "record"}
 
-NUMBER = (int, float)
-EVENTS = {  # event: (required, optional) besides "event" and "time_s"
-    "begin": ({}, {}),
-    "tilted": ({"angle_deg": NUMBER}, {}),
-    "tracking_image": ({"mag": str}, {"image": str, "shift_nm": list, "cc": NUMBER, "psr": NUMBER}),
-    "focus": ({"focus_um": NUMBER}, {"measured_defocus_um": NUMBER, "fail_code": int}),
-    "roi_image": ({"roi": str}, {"image": str, "shift_nm": list, "cc": NUMBER, "psr": NUMBER,
-                                 "mean_counts": NUMBER, "dose_e_per_A2": NUMBER, "frame_path": str,
-                                 "num_frames": int, "ctf_defocus_um": NUMBER}),
-}
+# The protocol table is the fake tracker's: one statement of docs/tracker-protocol.md for both.
+sys.path.insert(0, HERE)
+from fake_tracker import EVENTS, NUMBER  # noqa: E402
+
 ANSWER = {"tilt": "tilted", "track": "tracking_image", "focus": "focus", "record": "roi_image"}
 
 

@@ -45,16 +45,18 @@ class ImageLayer {
 
  private:
   cspt::Image read_checked(const std::string& path, int nx, int ny, int factor, const std::string& what) const;
-  double mag_pixel_A(int mag) const;
 
   struct TrackingRef {
     std::shared_ptr<SeriesReference> reference;  ///< copy-on-write between transactions
     int version = 0;
     bool dirty = false;
   };
+  /// An ROI's reference is a series reference holding one image (its transform is cached); it
+  /// is loaded from its file only when that ROI is next measured.
   struct RoiRef {
-    std::shared_ptr<const cspt::Image> binned;
+    std::shared_ptr<const SeriesReference> reference;
     double tilt_deg = 0.0;
+    double weight_sum = 1.0;
     bool written = false;
   };
   struct Pending {

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,16 @@ struct TrackPlan {
   /// Index of roi `id` in rois, or -1.
   int roi_index(const std::string& id) const;
 };
+
+/// A scheme's tilts with their branches: +1 above the first angle, -1 below, 0 for the first.
+std::vector<TiltPlan> tilts_in_order(const std::vector<double>& angles);
+
+/// The positions (um, x along the tilt axis) of an n x m hole lattice centred on the stage position,
+/// rows along x, rotated by rotation_deg; ROI i of a lattice plan is position i.
+std::vector<std::array<double, 2>> lattice_positions_um(int n, int m, double spacing_um, double rotation_deg);
+
+/// The id of the i-th ROI (0-based): "001", "002", ...
+std::string roi_id(int index);
 
 /// Reads a plan from YAML (configs/track.yaml documents every key). Unknown keys are refused with
 /// the closest known key; every error names file, line, key path, value and expectation.

@@ -40,7 +40,9 @@ class Session {
   static double now_s();
 
  private:
-  void save(const Tracker& t, const ImageLayer& images);
+  struct Stored;  // what the file holds, parsed once (session.cpp)
+  static Stored load(const std::string& project_path);
+  Session(std::string project_path, const Stored& stored);
 
   std::string path_;
   Tracker tracker_;

@@ -105,11 +105,8 @@ cspt::Image render(const Specimen& specimen, const RenderView& view);
 /// s = min(factor, max_samples_per_axis) (exact when s = factor; 1 samples the block centre).
 cspt::Image render_binned(const Specimen& specimen, const RenderView& view, int factor, int max_samples_per_axis = 4);
 
-/// Rounds counts to uint16 (clamped to [0, 65535]), x fastest, for MRC mode 6.
+/// Rounds counts to uint16 (clamped to [0, 65535]), x fastest, for MRC mode 6
+/// (cspt::io::write_mrc_image_uint16).
 std::vector<std::uint16_t> to_uint16(const cspt::Image& image);
-
-/// Writes one nx by ny uint16 image as an MRC2014 mode-6 file, atomically (test and bench data).
-void write_mrc_uint16(const std::string& path, const std::uint16_t* pixels, int nx, int ny,
-                      double pixel_size_A);
 
 }  // namespace bisect

@@ -45,6 +45,11 @@ struct Event {
   bool has_ctf = false;
 };
 
+/// The table of that name in an acquisition record, or nullptr.
+const cspt::AcquisitionTable* find_table(const cspt::AcquisitionRecord& record, const std::string& name);
+/// The values of a table's column; cspt::InternalError if the table has no such column.
+const std::vector<double>& table_column(const cspt::AcquisitionTable& table, const std::string& name);
+
 /// Checks an event's JSON against the protocol (field types; units in the names). An event with
 /// `image` must have been measured already (its `shift_nm`, `cc`, `psr` filled in). `time_s` falls
 /// back to `now_s`. Throws cspt::ConfigError naming the field.
@@ -116,6 +121,8 @@ class Tracker {
   nlohmann::json on_tracking(const Event& e);
   nlohmann::json on_roi(const Event& e);
   void reject_cross_roi_outliers();
+  /// Stops ROI roi on `branch` (both branches when it is the start tilt's 0), with the reason.
+  void drop_branch(int roi, int branch, const std::string& reason);
   int branch_slot(int branch) const { return branch < 0 ? 1 : 0; }
   bool roi_active(int roi, int branch) const;
   int next_tilt(int after) const;
@@ -137,7 +144,6 @@ class Tracker {
   std::array<double, 3> branch_tilt_deg_{};
   std::array<bool, 3> branch_valid_{false, false, false};
   std::vector<double> tracking_innovations_nm_;  ///< per tilt: |final - predicted| tracking command
-  double tracking_final_residual_nm_ = 0.0;      ///< last accepted high-mag shift of this tilt
   double focus_um_ = 0.0;
   double clock_s_ = 0.0;
   // Drift within a tilt, from the ROI residuals: offset = velocity * (t - tracked_at), least squares.

@@ -103,6 +103,10 @@ Volume read_mrc_volume(const std::string& path);
 void write_mrc_volume(const std::string& path, const Volume& v);
 /// Writes equally sized images as an MRC2014 mode-2 stack (ISPG 0, MZ 1), atomically.
 void write_mrc_stack(const std::string& path, const std::vector<Image>& images);
+/// Writes one nx by ny image of counts as an MRC2014 mode-6 (uint16) file, atomically, as cameras
+/// save them.
+void write_mrc_image_uint16(const std::string& path, const std::uint16_t* pixels, int nx, int ny,
+                            double pixel_size_A);
 
 /// Streams a mode-2 stack that need not fit in memory. Data go to "<path>.tmp-<pid>"; close()
 /// writes the final header and renames it into place. Destroying an unclosed writer removes the

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "cspt/util/error.hpp"
+#include "util/yaml_file.hpp"
 
 namespace cspt::app {
 namespace {
@@ -17,14 +18,7 @@ std::string normalise(std::string key) {
 
 std::map<std::string, std::string> read_command_config(const std::string& path, const std::string& command,
                                                        const std::set<std::string>& known) {
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw ConfigError(path, "config", "", "a readable YAML file");
-  } catch (const YAML::Exception& e) {
-    throw ConfigError(path + ":" + std::to_string(e.mark.line + 1), "YAML", "", e.msg);
-  }
+  const YAML::Node root = util::load_yaml_file(path);
   if (!root.IsMap()) throw ConfigError(path, "config", "", "a YAML mapping of keys to values");
   std::map<std::string, std::string> out;
   const auto take = [&](const YAML::Node& k, const YAML::Node& v, const std::string& prefix) {

@@ -349,7 +349,7 @@ TEST(ImageAlignTest, binned_mrc_read_equals_binning_in_memory) {
   const std::string tag = std::to_string(::getpid());
   const std::string mode6 = (dir / ("bisect_align_u16_" + tag + ".mrc")).string();
   const std::string mode2 = (dir / ("bisect_align_f32_" + tag + ".mrc")).string();
-  bisect::write_mrc_uint16(mode6, raw.data(), nx, ny, 5.0);
+  cspt::io::write_mrc_image_uint16(mode6, raw.data(), nx, ny, 5.0);
   cspt::Image as_float(nx, ny, 5.0);
   std::copy(raw.begin(), raw.end(), as_float.data());
   cspt::io::write_mrc_stack(mode2, {as_float});

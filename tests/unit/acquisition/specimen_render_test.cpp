@@ -167,7 +167,7 @@ TEST(SpecimenRenderTest, uint16_mrc_round_trip) {
   const std::vector<std::uint16_t> raw = bisect::to_uint16(im);
   const std::string path =
       (std::filesystem::temp_directory_path() / ("bisect_render_" + std::to_string(::getpid()) + ".mrc")).string();
-  bisect::write_mrc_uint16(path, raw.data(), v.nx, v.ny, v.pixel_size_A);
+  cspt::io::write_mrc_image_uint16(path, raw.data(), v.nx, v.ny, v.pixel_size_A);
   const cspt::io::MrcReader reader(path);
   EXPECT_EQ(reader.header().mode, 6);
   EXPECT_NEAR(reader.header().pixel_size_A(), 2.0, 1e-6);
