@@ -13,6 +13,7 @@
 #include "bisect/plan.hpp"
 #include "bisect/scope_sim.hpp"
 #include "bisect/session.hpp"
+#include "cspt/io/atomic_file.hpp"
 #include "cspt/util/error.hpp"
 
 namespace {
@@ -28,7 +29,7 @@ constexpr const char* kUsage =
     "  simulate --scenario NAME [-c scenario.yaml] -o DIR [--images] [--flat] [--seed N]\n"
     "                                               drive the tracker with a simulated microscope\n"
     "  export mdoc|relion -p project.h5 -o DIR      SerialEM .mdoc per ROI, or RELION-5 STAR files\n"
-    "  summary -p project.h5                        the acquisition's figures as JSON\n"
+    "  summary -p project.h5 [-o DIR]               the acquisition's figures as JSON (DIR/summary.json)\n"
     "  --version\n";
 
 void print_json_line(const json& j) {
@@ -159,11 +160,17 @@ int cmd_export(std::vector<std::string> args) {
 
 int cmd_summary(std::vector<std::string> args) {
   CLI::App cli("bisect-track summary");
-  std::string project;
+  std::string project, out;
   cli.add_option("-p,--project", project, "project file")->required();
+  cli.add_option("-o,--out", out, "also write OUT/summary.json");
   if (!cspt::app::parse_command_line(cli, std::move(args), true)) return 0;
   bisect::Session session(project);
-  std::printf("%s\n", session.tracker().summary().dump(2).c_str());
+  const std::string text = session.tracker().summary().dump(2) + "\n";
+  std::fputs(text.c_str(), stdout);
+  if (!out.empty()) {
+    std::filesystem::create_directories(out);
+    cspt::io::write_file_atomically((std::filesystem::path(out) / "summary.json").string(), text);
+  }
   return 0;
 }
 

@@ -8,7 +8,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <numbers>
@@ -18,6 +17,7 @@
 #include "bisect/session.hpp"
 #include "cspt/core/tilt_scheme.hpp"
 #include "cspt/util/error.hpp"
+#include "cspt/io/atomic_file.hpp"
 #include "cspt/refine/truth_metrics.hpp"
 #include "plan_yaml.hpp"
 #include "scope_images.hpp"
@@ -466,6 +466,9 @@ json simulate_acquisition(const Scenario& sc, const std::string& dir, bool progr
     z_error_nm.push_back(1e3 * std::abs(g.z_um - (scope.rois()[i].z - scope.tracking().z)));
   }
   const json tracker_summary = t.summary();
+  int lost_inside_limit = 0;  // ROIs dropped for any reason but reaching the image-shift limit
+  for (const auto& r : tracker_summary.at("rois"))
+    if (r.at("dropped").get<bool>() && r.at("drop_reason") != "image_shift_limit") ++lost_inside_limit;
   const double minutes = scope.clock_s() / 60.0 / double(plan.rois.size());
   json summary{{"scenario", sc.name},
                {"mode", sc.scope.render_images ? "image" : "geometry"},
@@ -480,6 +483,7 @@ json simulate_acquisition(const Scenario& sc, const std::string& dir, bool progr
                {"height_error_nm_median", cspt::median_of(z_error_nm)},
                {"rois_total", plan.rois.size()},
                {"rois_lost", tracker_summary.at("rois_lost")},
+               {"rois_lost_inside_is_limit", lost_inside_limit},
                {"records", targeting_nm.size()},
                {"correlation_failures", scope.failures()},
                {"minutes_per_tilt_series", minutes},
@@ -487,15 +491,9 @@ json simulate_acquisition(const Scenario& sc, const std::string& dir, bool progr
                {"events", events},
                {"restarts", sc.scope.restart_after_events.size()},
                {"eucentric_error_um", scope.eucentric_um()}};
-  {
-    std::ofstream out(fs::path(dir) / "summary.json");
-    out << summary.dump(2) << "\n";
-  }
-  {
-    json truth{{"records", records}, {"actions", actions_log}};
-    std::ofstream out(fs::path(dir) / "truth.json");
-    out << truth.dump() << "\n";
-  }
+  cspt::io::write_file_atomically((fs::path(dir) / "summary.json").string(), summary.dump(2) + "\n");
+  cspt::io::write_file_atomically((fs::path(dir) / "truth.json").string(),
+                                  json{{"records", records}, {"actions", actions_log}}.dump() + "\n");
   return summary;
 }
 

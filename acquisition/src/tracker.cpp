@@ -562,11 +562,13 @@ json Tracker::on_roi(const Event& e) {
     st.observations.push_back({reported_tilt_deg_, branch, u - st.drift_um.y, v - st.drift_um.x, true});
     st.last_observation = int(st.observations.size()) - 1;
     st.failed_alignments = 0;
-
   } else {
-    st.failed_alignments += 1;
+    // Once the ROI's geometry is established (its height fitted), its model carries it through
+    // failed correlations (acquisition.md 8.3); before that, repeated failures mean it is lost.
+    const bool established = st.geometry.points >= plan_.min_points_for_height;
+    if (!established) st.failed_alignments += 1;
     log("roi " + rp.id + " alignment rejected at tilt " + std::to_string(tilt_index_) + ": residual " + num(r) +
-        " nm (gate " + num(gate) + " nm), psr " + num(m.psr));
+        " nm (gate " + num(gate) + " nm), psr " + num(m.psr) + (established ? "; the model carries it" : ""));
     if (st.failed_alignments >= plan_.max_failed_alignments) {
       drop_branch(roi_, branch, "alignment_failures");
       log("roi " + rp.id + " dropped on branch " + std::to_string(branch) + " after " +
@@ -597,12 +599,23 @@ json Tracker::summary() const {
   double first_time = 0.0;
   if (const auto* t = find_table(record_, "tracking"); t && !table_column(*t, "time_s").empty())
     first_time = table_column(*t, "time_s").front();
+  // What the microscope itself measured: how far each accepted Record's ROI was from its centre.
+  std::vector<double> residuals_nm;
+  for (const auto& rp : plan_.rois)
+    if (const auto* t = find_table(record_, "roi_" + rp.id)) {
+      const auto &x = table_column(*t, "residual_x_nm"), &y = table_column(*t, "residual_y_nm"),
+                 &ok = table_column(*t, "accepted");
+      for (std::size_t k = 0; k < x.size(); ++k)
+        if (ok[k] > 0 && table_column(*t, "order")[k] > 0) residuals_nm.push_back(std::hypot(x[k], y[k]));
+    }
   return json{{"rois_total", rois_.size()},
               {"rois_lost", lost},
               {"records", records},
               {"tilts_planned", plan_.tilts.size()},
               {"tracking_start_error_nm_median", cspt::median_of(tracking_innovations_nm_)},
+              {"measured_residual_nm_median", cspt::median_of(residuals_nm)},
               {"elapsed_s", clock_s_ - first_time},
+              {"minutes_per_tilt_series", (clock_s_ - first_time) / 60.0 / double(rois_.size())},
               {"rois", per_roi}};
 }
 

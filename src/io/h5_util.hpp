@@ -93,6 +93,10 @@ void write_column(const Node& group, const char* name, const std::vector<double>
 /// A 1-D little-endian int32 dataset with a "unit" string attribute.
 void write_column(const Node& group, const char* name, const std::vector<std::int32_t>& values,
                   const char* unit);
+/// A 2-D little-endian float64 dataset of rows x columns (row-major), with the string-list
+/// attributes "columns" and "units" naming and measuring each column.
+void write_table(const Node& group, const char* name, std::size_t rows, const std::vector<double>& row_major,
+                 const std::vector<std::string>& columns, const std::vector<std::string>& units);
 /// A scalar variable-length UTF-8 string dataset (for text too long for an attribute: JSON, logs).
 void write_text(const Node& group, const char* name, const std::string& text);
 
@@ -111,6 +115,8 @@ std::vector<std::string> read_string_list_attribute(const Node& node, const char
 std::size_t column_length(const Node& dataset);
 /// A 1-D numeric dataset as float64.
 std::vector<double> read_real_column(const Node& dataset);
+/// The shape (rows, columns) and row-major values of a 2-D numeric dataset, as float64.
+std::vector<double> read_table(const Node& dataset, std::size_t& rows, std::size_t& columns);
 /// A scalar string dataset written by write_text.
 std::string read_text(const Node& dataset);
 /// A 1-D integer dataset as int32 (a floating-point dataset is a type error).

@@ -256,6 +256,38 @@ void write_column(const Node& group, const char* name, const std::vector<std::in
 
 // ---- reading ------------------------------------------------------------------------------------
 
+void write_table(const Node& group, const char* name, std::size_t rows, const std::vector<double>& row_major,
+                 const std::vector<std::string>& columns, const std::vector<std::string>& units) {
+  const std::string field = child_path(group.path, name);
+  const hsize_t dims[2] = {hsize_t(rows), hsize_t(columns.size())};
+  Handle space = own(H5Screate_simple(2, dims, nullptr), H5Sclose, field, kWriteExpectation);
+  Node dataset{own(H5Dcreate2(group.id(), name, H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                   H5Dclose, field, kWriteExpectation),
+               field};
+  if (!row_major.empty())
+    check(H5Dwrite(dataset.id(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, row_major.data()), field,
+          kWriteExpectation);
+  write_attribute(dataset, "columns", columns);
+  write_attribute(dataset, "units", units);
+  check(dataset.handle.close(), field, kWriteExpectation);
+}
+
+std::vector<double> read_table(const Node& dataset, std::size_t& rows, std::size_t& columns) {
+  const H5T_class_t cls = dataset_class(dataset);
+  if (cls != H5T_FLOAT && cls != H5T_INTEGER)
+    throw Failure(dataset.path, class_name(cls) + " dataset", "a numeric (float64) table");
+  const Handle space = own(H5Dget_space(dataset.id()), H5Sclose, dataset.path, kReadExpectation);
+  hsize_t dims[2] = {0, 0};
+  if (H5Sget_simple_extent_ndims(space.get()) != 2 || H5Sget_simple_extent_dims(space.get(), dims, nullptr) != 2)
+    throw Failure(dataset.path, "not 2-D", "a table of rows x columns");
+  rows = std::size_t(dims[0]), columns = std::size_t(dims[1]);
+  std::vector<double> values(rows * columns);
+  if (!values.empty())
+    check(H5Dread(dataset.id(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), dataset.path,
+          kReadExpectation);
+  return values;
+}
+
 void write_text(const Node& group, const char* name, const std::string& text) {
   const std::string field = child_path(group.path, name);
   const Handle type = utf8_string_type(field, kWriteExpectation);

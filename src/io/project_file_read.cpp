@@ -133,18 +133,20 @@ AcquisitionRecord read_acquisition(const Node& root) {
   }
   const Node tables = h5::open_group(g, "tables");
   for (const auto& name : h5::read_string_list_attribute(tables, "order")) {
-    const Node tg = h5::open_group(tables, name);
+    const Node d = h5::open_dataset(tables, name);
+    std::size_t rows = 0, n_columns = 0;
+    const std::vector<double> values = h5::read_table(d, rows, n_columns);
+    const std::vector<std::string> columns = h5::read_string_list_attribute(d, "columns");
+    const std::vector<std::string> units = h5::read_string_list_attribute(d, "units");
+    if (columns.size() != n_columns || units.size() != n_columns)
+      throw Failure(h5::attribute_path(d.path, "columns"), std::to_string(columns.size()) + " names",
+                    "one name and one unit per column (" + std::to_string(n_columns) + ")");
     AcquisitionTable t;
     t.name = name;
-    std::size_t rows = 0;
-    for (const auto& column : h5::read_string_list_attribute(tg, "columns")) {
-      const Node d = h5::open_dataset(tg, column);
-      AcquisitionColumn c{column, h5::read_string_attribute(d, "unit"), h5::read_real_column(d)};
-      if (!t.columns.empty() && c.values.size() != rows)
-        throw Failure(d.path, std::to_string(c.values.size()) + " rows",
-                      std::to_string(rows) + " rows like the table's other columns");
-      rows = c.values.size();
-      t.columns.push_back(std::move(c));
+    for (std::size_t c = 0; c < n_columns; ++c) {
+      AcquisitionColumn column{columns[c], units[c], std::vector<double>(rows)};
+      for (std::size_t r = 0; r < rows; ++r) column.values[r] = values[r * n_columns + c];
+      t.columns.push_back(std::move(column));
     }
     a.tables.push_back(std::move(t));
   }

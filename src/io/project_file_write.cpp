@@ -94,12 +94,18 @@ void write_acquisition(const Node& root, const AcquisitionRecord& a) {
   std::vector<std::string> order;
   for (const auto& t : a.tables) order.push_back(t.name);
   h5::write_attribute(tables, "order", order);
+  // One 2-D dataset per table: a tracker rewrites this file after every event, and a dataset per
+  // column made that rewrite cost twice as much.
   for (const auto& t : a.tables) {
-    const Node tg = h5::create_group(tables, t.name);
-    std::vector<std::string> columns;
-    for (const auto& c : t.columns) columns.push_back(c.name);
-    h5::write_attribute(tg, "columns", columns);
-    for (const auto& c : t.columns) h5::write_column(tg, c.name.c_str(), c.values, c.unit.c_str());
+    const std::size_t rows = t.columns.empty() ? 0 : t.columns.front().values.size();
+    std::vector<std::string> columns, units;
+    std::vector<double> values(rows * t.columns.size());
+    for (std::size_t c = 0; c < t.columns.size(); ++c) {
+      columns.push_back(t.columns[c].name);
+      units.push_back(t.columns[c].unit);
+      for (std::size_t r = 0; r < rows; ++r) values[r * t.columns.size() + c] = t.columns[c].values[r];
+    }
+    h5::write_table(tables, t.name.c_str(), rows, values, columns, units);
   }
 }
 

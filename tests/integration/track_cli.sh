@@ -101,6 +101,16 @@ grep -q "angle_deg = 30" "$work/err"
 if "$BISECT" step -p "$work/c.h5" --event '{"event":"roi_image","roi":"099","shift_nm":[0,0],"cc":1,"psr":5}' 2>"$work/err"; then echo "accepted an unknown ROI"; exit 1; fi
 grep -q "roi = '099'" "$work/err"
 if "$BISECT" step -p "$work/c.h5" --event '{"event":"tracking_image","mag":"low","image":"/nonexistent.mrc"}' 2>"$work/err"; then echo "accepted a missing image"; exit 1; fi
+"$BISECT" step -p "$work/c.h5" --event '{"event":"tilted","angle_deg":0.01}' > /dev/null
+sum_before=$(md5sum < "$work/c.h5")
+$py -c "
+import mrcfile, numpy
+mrcfile.new('$work/small.mrc', numpy.zeros((64, 64), numpy.float32)).close()
+mrcfile.new('$work/complex.mrc', numpy.zeros((4096, 4096), numpy.complex64)).close()"
+if "$BISECT" step -p "$work/c.h5" --event "{\"event\":\"tracking_image\",\"mag\":\"low\",\"image\":\"$work/small.mrc\"}" 2>"$work/err"; then echo "accepted a wrong-size image"; exit 1; fi
+grep -q "64 x 64" "$work/err" && grep -q "4096 x 4096 as in the plan" "$work/err"
+if "$BISECT" step -p "$work/c.h5" --event "{\"event\":\"tracking_image\",\"mag\":\"low\",\"image\":\"$work/complex.mrc\"}" 2>"$work/err"; then echo "accepted a complex image"; exit 1; fi
+grep -q "mode" "$work/err"
 test "$(md5sum < "$work/c.h5")" = "$sum_before"
 
 # Exports: the mdoc files read back by cspt's mdoc importer keep angles, doses and order.

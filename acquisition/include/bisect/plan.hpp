@@ -81,7 +81,8 @@ struct TrackPlan {
   double image_shift_limit_um = 10.0;
   double image_shift_margin_um = 0.5;
   double min_mean_counts = 0.0;     ///< a darker ROI image drops that ROI's branch (0 = off)
-  int max_failed_alignments = 3;    ///< consecutive rejected ROI alignments that drop its branch
+  int max_failed_alignments = 3;    ///< consecutive rejected ROI alignments, before its geometry is
+                                    ///< established, that drop its branch (afterwards the model carries it)
   double max_tilt_error_deg = 1.0;  ///< reported angle vs commanded
   double delta_z_to_defocus = 1.0;  ///< SerialEM DeltaZtoDefocusFactor
 

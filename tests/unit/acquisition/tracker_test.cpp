@@ -45,17 +45,31 @@ TEST(Tracker, IdealScopeTargetsExactly) {
 }
 
 TEST(Tracker, NominalKriosMeetsTheTargetsAndTheFlatModelDoesNot) {
+  // The configuration: 5 x 5 holes over +-60 deg.
   const std::string dir = temp_dir("nominal");
-  const auto fit = simulate_acquisition(small("nominal-krios"), dir, false);
+  const auto fit = simulate_acquisition(builtin_scenario("nominal-krios"), dir, false);
+  EXPECT_EQ(fit.at("rois_total"), 25);
   EXPECT_EQ(fit.at("rois_lost"), 0);
   EXPECT_LT(fit.at("targeting_error_nm_median").get<double>(), 30.0);
   EXPECT_LT(fit.at("defocus_error_um_median").get<double>(), 0.1);
   EXPECT_LT(fit.at("tracking_error_nm_median").get<double>(), 5.0);
-  Scenario flat = small("nominal-krios");
+  Scenario flat = builtin_scenario("nominal-krios");
   flat.plan.fit_offplane = false;
   const auto f = simulate_acquisition(flat, dir + "/flat", false);
   EXPECT_GT(f.at("targeting_error_nm_median").get<double>(), 1.2 * fit.at("targeting_error_nm_median").get<double>());
   EXPECT_GT(f.at("defocus_error_um_median").get<double>(), 1.2 * fit.at("defocus_error_um_median").get<double>());
+  fs::remove_all(dir);
+}
+
+TEST(Tracker, BadStageAndHighTiltFailuresLoseNoRoiInsideTheImageShiftLimit) {
+  const std::string dir = temp_dir("hard");
+  const auto failures = simulate_acquisition(builtin_scenario("high-tilt-failures"), dir + "/failures", false);
+  EXPECT_GT(failures.at("correlation_failures").get<int>(), 50);  // the scenario does stress the gates
+  EXPECT_EQ(failures.at("rois_lost_inside_is_limit"), 0);
+  EXPECT_LT(failures.at("targeting_error_nm_median").get<double>(), 30.0);
+  const auto bad = simulate_acquisition(builtin_scenario("bad-stage"), dir + "/bad", false);
+  EXPECT_EQ(bad.at("rois_lost_inside_is_limit"), 0);
+  EXPECT_LT(bad.at("targeting_error_nm_median").get<double>(), 40.0);
   fs::remove_all(dir);
 }
 

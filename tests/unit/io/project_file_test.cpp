@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -499,3 +500,53 @@ TEST(ProjectFileTest, h5dump_shows_schema_version_and_units) {
 }
 
 }  // namespace
+
+namespace cspt::io {
+namespace {
+
+TEST(ProjectFileTest, acquisition_record_round_trips) {
+  const TempDir dir;
+  Project p = make_project();
+  AcquisitionRecord a;
+  a.plan_json = R"({"name": "sp001", "rois": [["001", -2.5, 1.25]]})";
+  a.state_json = std::string(200000, 'x');  // longer than an attribute could hold
+  a.events = {"0.000 begin", "1.500 tilted to 0.01 deg", "unicode µm survives"};
+  a.tables.push_back({"tracking", {{"tilt_deg", "deg", {0.01, 3.02, -2.98}}, {"shift_x_nm", "nm", {1.5, -2.25, 0.0}}}});
+  a.tables.push_back({"roi_001", {{"ctf_defocus_um", "um", {std::nan(""), -3.1}}, {"order", "", {0.0, 1.0}}}});
+  a.tables.push_back({"empty", {{"x", "um", {}}}});
+  p.acquisition = a;
+  const std::string path = dir.file("p.h5");
+  write_project(path, p);
+  const Project q = read_project(path);
+  ASSERT_TRUE(q.acquisition.has_value());
+  EXPECT_EQ(q.acquisition->plan_json, a.plan_json);
+  EXPECT_EQ(q.acquisition->state_json, a.state_json);
+  EXPECT_EQ(q.acquisition->events, a.events);
+  ASSERT_EQ(q.acquisition->tables.size(), 3u);
+  for (std::size_t t = 0; t < a.tables.size(); ++t) {
+    const auto &want = a.tables[t], &got = q.acquisition->tables[t];
+    EXPECT_EQ(got.name, want.name);
+    ASSERT_EQ(got.columns.size(), want.columns.size());
+    for (std::size_t c = 0; c < want.columns.size(); ++c) {
+      EXPECT_EQ(got.columns[c].name, want.columns[c].name);
+      EXPECT_EQ(got.columns[c].unit, want.columns[c].unit);
+      ASSERT_EQ(got.columns[c].values.size(), want.columns[c].values.size());
+      for (std::size_t r = 0; r < want.columns[c].values.size(); ++r) {
+        const double w = want.columns[c].values[r], g = got.columns[c].values[r];
+        if (std::isnan(w)) EXPECT_TRUE(std::isnan(g));
+        else EXPECT_EQ(g, w);
+      }
+    }
+  }
+  // A project without an acquisition reads back without one.
+  p.acquisition.reset();
+  write_project(path, p);
+  EXPECT_FALSE(read_project(path).acquisition.has_value());
+  // Columns of unequal length cannot be stored as one table.
+  a.tables[0].columns[1].values.pop_back();
+  p.acquisition = a;
+  EXPECT_THROW(write_project(path, p), IoError);
+}
+
+}  // namespace
+}  // namespace cspt::io
