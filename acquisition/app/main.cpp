@@ -202,9 +202,9 @@ int main(int argc, char** argv) {
     if (command == "summary") return cmd_summary(args);
     std::fprintf(stderr, "bisect-track: unknown command '%s'\n%s", command.c_str(), kUsage);
     return 2;
-  } catch (const cspt::Error& e) {
+  } catch (const cspt::Error& e) {  // bad input: exit codes as in docs/errors.md
     std::fprintf(stderr, "bisect-track: %s\n", e.what());
-    return 1;
+    return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bisect-track: internal error: %s\n", e.what());
     return 3;

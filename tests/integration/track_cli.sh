@@ -96,7 +96,9 @@ PY
 "$BISECT" plan -c "$work/plan.yaml" -p "$work/c.h5"
 "$BISECT" start -p "$work/c.h5" > /dev/null
 sum_before=$(md5sum < "$work/c.h5")
-if "$BISECT" step -p "$work/c.h5" --event '{"event":"tilted","angle_deg":30}' 2>"$work/err"; then echo "accepted a wrong tilt"; exit 1; fi
+rc=0; "$BISECT" step -p "$work/c.h5" --event '{"event":"tilted","angle_deg":30}' 2>"$work/err" || rc=$?
+test "$rc" = 2 || { echo "a wrong tilt gave exit code $rc, not 2"; exit 1; }
+test "$(wc -l < "$work/err")" = 1
 grep -q "angle_deg = 30" "$work/err"
 if "$BISECT" step -p "$work/c.h5" --event '{"event":"roi_image","roi":"099","shift_nm":[0,0],"cc":1,"psr":5}' 2>"$work/err"; then echo "accepted an unknown ROI"; exit 1; fi
 grep -q "roi = '099'" "$work/err"
