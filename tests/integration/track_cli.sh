@@ -134,6 +134,16 @@ PY
 "$BISECT" export relion -p "$work/a.h5" -o "$work/relion"
 test -s "$work/relion/tilt_series.star"
 test "$(ls "$work/relion/tilt_series"/*.star | wc -l)" = 9
+# ... and read back by cspt's RELION-5 importer: 9 series of 9 tilts, angles and doses kept (the
+# stacks the microscope would have saved stand in as blank files).
+$py -c "
+import mrcfile, numpy
+for i in range(1, 10): mrcfile.new('$work/relion/t1_%03d.mrc' % i, numpy.zeros((9, 256, 256), numpy.float32)).close()"
+"$CSPT" import relion -p "$work/relion.h5" --star "$work/relion/tilt_series.star" > /dev/null
+h5dump -d /tilt_series/t1_005/tilts/nominal_tilt_deg -d /tilt_series/t1_005/tilts/prior_dose_e_per_A2 \
+  "$work/relion.h5" > "$work/relion.txt"
+grep -q -- "-11.99" "$work/relion.txt" && grep -q "24" "$work/relion.txt"
+test "$(h5dump -a /tilt_series/order "$work/relion.h5" | grep -o '"t1_[0-9]*"' | wc -l)" = 9
 
 # The SerialEM bridge, inside a fake SerialEM, against the real tracker.
 # (the fake camera gives every image one size: 4096 x 4096 here, as the plan says)
