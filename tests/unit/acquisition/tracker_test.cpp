@@ -109,6 +109,40 @@ TEST(Tracker, RefusedEventsLeaveStateAndFileUnchanged) {
   fs::remove_all(dir);
 }
 
+TEST(Tracker, QualityGatesRejectAFailedCorrelationInsteadOfApplyingIt) {
+  const std::string dir = temp_dir("gates");
+  const std::string project = dir + "/project.h5";
+  Session::create(project, builtin_scenario("nominal-krios").plan, true);
+  Session s(project);
+  s.start();
+  const auto first = s.handle({{"event", "tilted"}, {"angle_deg", 0.0}});
+  const auto shift = [](const nlohmann::json& a) { return a.at("image_shift_um").get<std::vector<double>>(); };
+  const auto image = [](double x_nm, double psr) {
+    return nlohmann::json{{"event", "tracking_image"}, {"mag", "low"}, {"shift_nm", {x_nm, 0.0}}, {"cc", 0.3}, {"psr", psr}};
+  };
+  // A low peak-to-second-peak ratio: not applied, the same position is imaged again.
+  auto a = s.handle(image(300.0, 1.2));
+  EXPECT_EQ(a.at("action"), "track");
+  EXPECT_EQ(a.at("iteration"), 2);
+  EXPECT_EQ(shift(a), shift(first));
+  // A shift beyond the field cap (35% of 2.13 um): not applied either.
+  a = s.handle(image(900.0, 9.0));
+  EXPECT_EQ(a.at("iteration"), 3);
+  EXPECT_EQ(shift(a), shift(first));
+  // A credible 300 nm shift is applied; above the 100 nm threshold it would be imaged again, but
+  // the budget of 3 images is spent, so the tracker moves on to high magnification from there.
+  a = s.handle(image(300.0, 9.0));
+  EXPECT_EQ(a.at("mag"), "high");
+  EXPECT_NEAR(shift(a)[0] - shift(first)[0], 0.3, 1e-9);
+  // At high magnification a shift far outside what low magnification left is refused.
+  const auto high = a;
+  a = s.handle({{"event", "tracking_image"}, {"mag", "high"}, {"shift_nm", {150.0, 150.0}}, {"cc", 0.3}, {"psr", 9.0}});
+  EXPECT_EQ(a.at("mag"), "high");
+  EXPECT_EQ(a.at("iteration"), 2);
+  EXPECT_EQ(shift(a), shift(high));
+  fs::remove_all(dir);
+}
+
 TEST(Tracker, CorruptStateIsAClearError) {
   const std::string dir = temp_dir("corrupt");
   const std::string project = dir + "/project.h5";
