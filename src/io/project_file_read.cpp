@@ -190,6 +190,7 @@ Project read_contents(const Node& root, const std::string& path) {
   p.projections = read_columns<ProjectionRecord>(root, "projections", project_detail::kProjectionColumns);
   if (h5::has_child(root, "truth")) p.truth = read_truth(root, p.tilt_series);
   if (h5::has_child(root, "acquisition")) p.acquisition = read_acquisition(root);
+  if (h5::has_child(root, "run_config")) p.run_config_yaml = h5::read_text(h5::open_dataset(root, "run_config"));
   return p;
 }
 

@@ -119,6 +119,7 @@ void write_contents(hid_t file, const Project& p) {
   write_columns<ProjectionRecord>(root, "projections", p.projections, project_detail::kProjectionColumns);
   if (p.truth) write_truth(root, p);
   if (p.acquisition) write_acquisition(root, *p.acquisition);
+  if (!p.run_config_yaml.empty()) h5::write_text(root, "run_config", p.run_config_yaml);
 }
 
 // Creates tmp, writes p, flushes and closes it; every handle below the file is closed on return.

@@ -29,6 +29,7 @@
 #include "cspt/refine/refine_tables.hpp"
 #include "cspt/refine/truth_metrics.hpp"
 #include "cspt/util/error.hpp"
+#include "cspt/util/progress.hpp"
 
 namespace cspt {
 namespace fs = std::filesystem;
@@ -237,6 +238,18 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
   Project project = resume_from > 0 ? io::read_project((out / iter_name(resume_from) / "project.h5").string()) : start;
   RefineModel model = model_from_project(project, boxes, box);
   if (resume_from > 0) read_projection_corrections((out / iter_name(resume_from) / "projections.csv").string(), model);
+  if (resume_from > 0) {
+    // The project keeps each tilt's defocus with its refined offset added; the tilt search bounds the
+    // offset around the start, so split it back off the start's defocus as the uninterrupted run has it.
+    for (std::size_t s = 0; s < model.tilts.size(); ++s)
+      for (std::size_t t = 0; t < model.tilts[s].size(); ++t) {
+        auto& rt = model.tilts[s][t];
+        const auto& st = start_model.tilts[s][t];
+        rt.defocus_offset_A = rt.defocus_u_A - st.defocus_u_A;
+        rt.defocus_u_A = st.defocus_u_A;
+        rt.defocus_v_A = st.defocus_v_A;
+      }
+  }
   const double px = model.optics.pixel_size_A;
   {
     int halves[2] = {0, 0};
@@ -360,7 +373,10 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
         std::vector<double> buf(n_par * 13, 0.0);
         parallel::run_guarded_collective(ctx, [&] {
           std::vector<ParticleFit> fits(my_particles.size());
-          std::size_t done = 0;
+          ProgressOptions po;
+          po.enabled = ctx.is_root() && bool(log);
+          ProgressBar bar("cspt refine: " + iter_name(it) + ": particles" + (ctx.size() > 1 ? " (rank 0's share)" : ""),
+                          std::int64_t(my_particles.size()), "particles", po);
 #pragma omp parallel num_threads(opts.threads) reduction(+ : evaluations)
           {
             ScoringScratch scratch;
@@ -369,19 +385,10 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
               fits[k] = global ? search_particle_global(model, my_particles[k], scoring, opts.global, popts, scratch)
                                : refine_particle_local(model, my_particles[k], scoring, popts, scratch);
               evaluations += fits[k].evaluations;
-              if (omp_get_thread_num() == 0 && ctx.is_root()) {
-                std::size_t d;
-#pragma omp atomic capture
-                d = ++done;
-                if (log && my_particles.size() >= 20 && d % (my_particles.size() / 10) == 0)
-                  log("cspt refine: " + iter_name(it) + ": particles " + std::to_string(d) + "/" +
-                      std::to_string(my_particles.size()) + " on rank 0");
-              } else {
-#pragma omp atomic
-                ++done;
-              }
+              bar.advance();
             }
           }
+          bar.finish();
           for (std::size_t k = 0; k < my_particles.size(); ++k) {
             double* b = &buf[my_particles[k] * 13];
             for (int r = 0; r < 3; ++r)
@@ -570,6 +577,9 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
     broadcast_volume(ctx, half[0], box, px);
     broadcast_volume(ctx, half[1], box, px);
     const double median_change = median_of(rotation_change);
+    // The state goes on as a resumed run would read it back: orientations through their Euler
+    // angles (the project file's form), so that stopping and resuming changes nothing.
+    for (auto& p : model.particles) p.rotation = matrix_from_euler_zyz(euler_zyz_from_matrix(p.rotation));
     lap("reconstruction");
 
     // 6. The iteration's files (root), then the project file.
@@ -643,6 +653,14 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
     if (converged) {
       say("cspt refine: converged after " + iter_name(it));
       break;
+    }
+    if (opts.stop_check && it < opts.iterations) {
+      const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_iter).count();
+      if (ctx.any_collective(opts.stop_check(wall_s))) {
+        say("cspt refine: stopped cleanly after " + iter_name(it) + "; run again with the same options to resume");
+        outcome.stopped = true;
+        break;
+      }
     }
   }
   return outcome;

@@ -5,7 +5,12 @@
 
 #include <cmath>
 #include <filesystem>
+#include <random>
 
+#include <Eigen/Geometry>
+
+#include "cspt/core/euler.hpp"
+#include "cspt/core/tilt_scheme.hpp"
 #include "cspt/core/symmetry.hpp"
 #include "cspt/io/mdoc.hpp"
 #include "cspt/io/mrc.hpp"
@@ -13,6 +18,7 @@
 #include "cspt/recon/projector.hpp"
 #include "cspt/sim/simulate_tilt_series.hpp"
 #include "cspt/util/error.hpp"
+#include "cspt/util/progress.hpp"
 
 #ifndef CSPT_DATA_DIR
 #define CSPT_DATA_DIR "data"
@@ -31,6 +37,23 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ParticleRecord, tilt_series, x_A, y_A, z_A, r
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ProjectionRecord, particle, tilt, defocus_u_A, defocus_v_A, defocus_angle_deg, score)
 
 namespace {
+
+/// A prior orientation for a pick, as a sub-tomogram alignment before CSPT gives it: the true
+/// orientation turned by cfg.pick_orientation_error_deg about a random axis (its own random stream,
+/// so the images do not change).
+void pick_prior_orientation(ParticleRecord& pick, const ParticleRecord& truth, const SimulationConfig& cfg,
+                            std::size_t particle_index) {
+  std::mt19937_64 rng(cfg.seed * 0x9E3779B97F4A7C15ull + 0x5EED0000ull + particle_index);
+  std::normal_distribution<double> g(0.0, 1.0);
+  const Eigen::Vector3d axis = Eigen::Vector3d(g(rng), g(rng), g(rng)).normalized();
+  const double angle = cfg.pick_orientation_error_deg * 3.14159265358979323846 / 180.0;
+  const Eigen::Matrix3d r = Eigen::AngleAxisd(angle, axis).toRotationMatrix() *
+                            matrix_from_euler_zyz({truth.rot_deg, truth.tilt_deg, truth.psi_deg});
+  const EulerZyzDeg e = euler_zyz_from_matrix(r);
+  pick.rot_deg = e.rot_deg;
+  pick.tilt_deg = e.tilt_deg;
+  pick.psi_deg = e.psi_deg;
+}
 namespace fs = std::filesystem;
 
 struct SeriesResult {
@@ -122,12 +145,22 @@ SimulationResult simulate_project_collective(parallel::Context& ctx, const Simul
 
   fs::create_directories(fs::path(dir) / "tilt_series");
   std::vector<nlohmann::json> mine;
+  // Progress over this rank's images (shown by rank 0 when a progress callback is given).
+  int my_series = 0;
+  for (int i = ctx.rank(); i < cfg.n_tilt_series; i += ctx.size()) ++my_series;
+  ProgressOptions po;
+  po.enabled = ctx.is_root() && bool(progress);
+  ProgressBar bar(std::string("cspt simulate: images") + (ctx.size() > 1 ? " (rank 0's share)" : ""),
+                  std::int64_t(my_series) * std::int64_t(tilt_scheme(cfg.tilt_scheme).size()), "images", po);
   for (int i = ctx.rank(); i < cfg.n_tilt_series; i += ctx.size()) {
     char name[32];
     std::snprintf(name, sizeof name, "tilt_series/ts_%03d", i + 1);
     const std::string stack = std::string(name) + ".mrc";
     io::MrcStackWriter writer((fs::path(dir) / stack).string(), cfg.image_nx_px, cfg.image_ny_px, cfg.pixel_size_A);
-    auto s = simulate_tilt_series(cfg, projector, radius, i, threads, [&writer](const Image& im) { writer.append(im); });
+    auto s = simulate_tilt_series(cfg, projector, radius, i, threads, [&writer, &bar](const Image& im) {
+      writer.append(im);
+      bar.advance();
+    });
     writer.close();
     s.record.stack_path = stack;
     s.record.mdoc_path = stack + ".mdoc";
@@ -136,6 +169,7 @@ SimulationResult simulate_project_collective(parallel::Context& ctx, const Simul
     if (progress) progress("simulated " + s.record.name + " (" + std::to_string(s.record.tilts.size()) + " tilts, " +
                            std::to_string(s.true_particles.size()) + " particles) on " + ctx.label());
   }
+  bar.finish();
   const auto gathered = ctx.gather_text_to_root_collective(nlohmann::json(mine).dump());
   if (!ctx.is_root()) return result;
 
@@ -159,8 +193,9 @@ SimulationResult simulate_project_collective(parallel::Context& ctx, const Simul
       particle.tilt_series = ts_index;
       truth.particles.push_back(particle);
       if (cfg.write_particle_picks) {
-        ParticleRecord pick = particle;  // a picker would know where, not how the particle is turned
+        ParticleRecord pick = particle;  // a picker knows where, not how the particle is turned
         pick.rot_deg = pick.tilt_deg = pick.psi_deg = 0.0;
+        if (cfg.pick_orientation_error_deg >= 0) pick_prior_orientation(pick, particle, cfg, truth.particles.size());
         p.particles.push_back(pick);
       }
     }

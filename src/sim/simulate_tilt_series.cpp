@@ -242,7 +242,12 @@ SimulatedTiltSeries simulate_tilt_series(const SimulationConfig& cfg, const Proj
     truth.tilt_axis_deg = g.axis_deg;
     truth.shift_x_A = g.shift_x_A;
     truth.shift_y_A = g.shift_y_A;
-    const double defocus_c = plan.target_defocus_A + cfg.defocus_error_sd_A * gauss(rng);
+    // The focus error: the one the tracker achieved for this ROI at this tilt when the acquisition
+    // was simulated by bisect-track, else drawn (the draw is made either way: same random stream).
+    double focus_error_A = cfg.defocus_error_sd_A * gauss(rng);
+    if (std::size_t(index) < cfg.tracked_defocus_error_A.size() && order < cfg.tracked_defocus_error_A[std::size_t(index)].size())
+      focus_error_A = cfg.tracked_defocus_error_A[std::size_t(index)][order];
+    const double defocus_c = plan.target_defocus_A + focus_error_A;
     CtfParams ctf;
     ctf.voltage_kV = cfg.voltage_kV;
     ctf.cs_mm = cfg.cs_mm;

@@ -1,65 +1,95 @@
 // YAML loading and validation of SimulationConfig.
 #include "cspt/sim/simulation_config.hpp"
 
-#include <yaml-cpp/yaml.h>
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
 
 #include <functional>
 #include <map>
 
+#include "cspt/config/config_file.hpp"
+#include "cspt/config/schema.hpp"
 #include "cspt/core/tilt_scheme.hpp"
 #include "cspt/util/error.hpp"
-#include "util/yaml_file.hpp"
 
 namespace cspt {
 namespace {
 
-using Setter = std::function<void(SimulationConfig&, const YAML::Node&)>;
+/// Each setting read from and written as text; the text was checked against the schema first.
+struct Setting {
+  std::function<void(SimulationConfig&, const std::string&)> set;
+  std::function<std::string(const SimulationConfig&)> get;
+};
+
+void from_text(const std::string& t, int& v) { v = std::stoi(t); }
+void from_text(const std::string& t, std::uint64_t& v) { v = std::stoull(t); }
+void from_text(const std::string& t, double& v) { v = std::stod(t); }
+void from_text(const std::string& t, bool& v) { v = config::bool_from_text(t).value(); }
+void from_text(const std::string& t, std::string& v) { v = t; }
+
+std::string to_text(int v) { return std::to_string(v); }
+std::string to_text(std::uint64_t v) { return std::to_string(v); }
+std::string to_text(double v) { return config::number_text(v); }
+std::string to_text(bool v) { return v ? "true" : "false"; }
+std::string to_text(const std::string& v) { return v; }
 
 template <class T>
-Setter set(T SimulationConfig::*field) {
-  return [field](SimulationConfig& c, const YAML::Node& n) { c.*field = n.as<T>(); };
+Setting field(T SimulationConfig::*member) {
+  return {[member](SimulationConfig& c, const std::string& t) { from_text(t, c.*member); },
+          [member](const SimulationConfig& c) { return to_text(c.*member); }};
 }
 
-const std::map<std::string, Setter>& setters() {
-  static const std::map<std::string, Setter> s = {
-      {"seed", set(&SimulationConfig::seed)},
-      {"model", set(&SimulationConfig::model)},
-      {"model_dir", set(&SimulationConfig::model_dir)},
-      {"particle_box_px", set(&SimulationConfig::particle_box_px)},
-      {"extra_b_factor_A2", set(&SimulationConfig::extra_b_factor_A2)},
-      {"ice_thickness_A", set(&SimulationConfig::ice_thickness_A)},
-      {"particles_per_series", set(&SimulationConfig::particles_per_series)},
-      {"gold_per_series", set(&SimulationConfig::gold_per_series)},
-      {"gold_diameter_A", set(&SimulationConfig::gold_diameter_A)},
-      {"ice_background_rms_rad", set(&SimulationConfig::ice_background_rms_rad)},
-      {"n_tilt_series", set(&SimulationConfig::n_tilt_series)},
-      {"pattern_holes", set(&SimulationConfig::pattern_holes)},
-      {"hole_spacing_um", set(&SimulationConfig::hole_spacing_um)},
-      {"tilt_scheme", set(&SimulationConfig::tilt_scheme)},
-      {"dose_per_tilt_e_per_A2", set(&SimulationConfig::dose_per_tilt_e_per_A2)},
-      {"radiation_damage", set(&SimulationConfig::radiation_damage)},
-      {"inelastic_mean_free_path_A", set(&SimulationConfig::inelastic_mean_free_path_A)},
-      {"pixel_size_A", set(&SimulationConfig::pixel_size_A)},
-      {"image_nx_px", set(&SimulationConfig::image_nx_px)},
-      {"image_ny_px", set(&SimulationConfig::image_ny_px)},
-      {"camera", set(&SimulationConfig::camera)},
-      {"voltage_kV", set(&SimulationConfig::voltage_kV)},
-      {"cs_mm", set(&SimulationConfig::cs_mm)},
-      {"amplitude_contrast", set(&SimulationConfig::amplitude_contrast)},
-      {"target_defocus_A", set(&SimulationConfig::target_defocus_A)},
-      {"defocus_spread_A", set(&SimulationConfig::defocus_spread_A)},
-      {"astigmatism_A", set(&SimulationConfig::astigmatism_A)},
-      {"tilt_axis_deg", set(&SimulationConfig::tilt_axis_deg)},
-      {"tilt_offset_sd_deg", set(&SimulationConfig::tilt_offset_sd_deg)},
-      {"tilt_jitter_sd_deg", set(&SimulationConfig::tilt_jitter_sd_deg)},
-      {"axis_error_sd_deg", set(&SimulationConfig::axis_error_sd_deg)},
-      {"inplane_jitter_sd_deg", set(&SimulationConfig::inplane_jitter_sd_deg)},
-      {"shift_sd_A", set(&SimulationConfig::shift_sd_A)},
-      {"defocus_error_sd_A", set(&SimulationConfig::defocus_error_sd_A)},
-      {"defocus_handedness", set(&SimulationConfig::defocus_handedness)},
-      {"write_particle_picks", set(&SimulationConfig::write_particle_picks)},
+/// Keys as the fields are named (underscores); the schema's simulate section spells them with dashes.
+const std::map<std::string, Setting>& settings() {
+  static const std::map<std::string, Setting> s = {
+      {"seed", field(&SimulationConfig::seed)},
+      {"model", field(&SimulationConfig::model)},
+      {"model_dir", field(&SimulationConfig::model_dir)},
+      {"particle_box_px", field(&SimulationConfig::particle_box_px)},
+      {"extra_b_factor_A2", field(&SimulationConfig::extra_b_factor_A2)},
+      {"ice_thickness_A", field(&SimulationConfig::ice_thickness_A)},
+      {"particles_per_series", field(&SimulationConfig::particles_per_series)},
+      {"gold_per_series", field(&SimulationConfig::gold_per_series)},
+      {"gold_diameter_A", field(&SimulationConfig::gold_diameter_A)},
+      {"ice_background_rms_rad", field(&SimulationConfig::ice_background_rms_rad)},
+      {"n_tilt_series", field(&SimulationConfig::n_tilt_series)},
+      {"pattern_holes", field(&SimulationConfig::pattern_holes)},
+      {"hole_spacing_um", field(&SimulationConfig::hole_spacing_um)},
+      {"tilt_scheme", field(&SimulationConfig::tilt_scheme)},
+      {"dose_per_tilt_e_per_A2", field(&SimulationConfig::dose_per_tilt_e_per_A2)},
+      {"radiation_damage", field(&SimulationConfig::radiation_damage)},
+      {"inelastic_mean_free_path_A", field(&SimulationConfig::inelastic_mean_free_path_A)},
+      {"pixel_size_A", field(&SimulationConfig::pixel_size_A)},
+      {"image_nx_px", field(&SimulationConfig::image_nx_px)},
+      {"image_ny_px", field(&SimulationConfig::image_ny_px)},
+      {"camera", field(&SimulationConfig::camera)},
+      {"voltage_kV", field(&SimulationConfig::voltage_kV)},
+      {"cs_mm", field(&SimulationConfig::cs_mm)},
+      {"amplitude_contrast", field(&SimulationConfig::amplitude_contrast)},
+      {"target_defocus_A", field(&SimulationConfig::target_defocus_A)},
+      {"defocus_spread_A", field(&SimulationConfig::defocus_spread_A)},
+      {"astigmatism_A", field(&SimulationConfig::astigmatism_A)},
+      {"tilt_axis_deg", field(&SimulationConfig::tilt_axis_deg)},
+      {"tilt_offset_sd_deg", field(&SimulationConfig::tilt_offset_sd_deg)},
+      {"tilt_jitter_sd_deg", field(&SimulationConfig::tilt_jitter_sd_deg)},
+      {"axis_error_sd_deg", field(&SimulationConfig::axis_error_sd_deg)},
+      {"inplane_jitter_sd_deg", field(&SimulationConfig::inplane_jitter_sd_deg)},
+      {"shift_sd_A", field(&SimulationConfig::shift_sd_A)},
+      {"defocus_error_sd_A", field(&SimulationConfig::defocus_error_sd_A)},
+      {"defocus_handedness", field(&SimulationConfig::defocus_handedness)},
+      {"write_particle_picks", field(&SimulationConfig::write_particle_picks)},
+      {"pick_orientation_error_deg", field(&SimulationConfig::pick_orientation_error_deg)},
+      {"acquisition", field(&SimulationConfig::acquisition)},
   };
   return s;
+}
+
+const Setting* find_setting(const std::string& key) {
+  const auto it = settings().find(config::underscore_form(key));
+  return it == settings().end() ? nullptr : &it->second;
 }
 
 void require(bool ok, const std::string& where, const std::string& key, double value, const std::string& expect) {
@@ -68,17 +98,28 @@ void require(bool ok, const std::string& where, const std::string& key, double v
 
 }  // namespace
 
-bool is_simulation_setting(const std::string& key) { return setters().count(key) > 0; }
+bool is_simulation_setting(const std::string& key) { return find_setting(key) != nullptr; }
+
+std::vector<std::string> simulation_setting_keys() {
+  std::vector<std::string> keys;
+  for (const auto& [key, setting] : settings()) keys.push_back(key);
+  return keys;
+}
+
+std::string simulation_setting_text(const SimulationConfig& c, const std::string& key) {
+  const Setting* s = find_setting(key);
+  if (!s) throw InternalError("simulation_setting_text: no setting " + key);
+  return s->get(c);
+}
 
 void apply_simulation_setting(SimulationConfig& c, const std::string& key, const std::string& value,
                               const std::string& where) {
-  const auto it = setters().find(key);
-  if (it == setters().end()) throw ConfigError(where, key, value, "a known key of 'simulate' (see configs/simulate.yaml)");
-  try {
-    it->second(c, YAML::Load(value));
-  } catch (const YAML::Exception&) {
-    throw ConfigError(where, key, value, "a value of the right type (see configs/simulate.yaml)");
-  }
+  const config::KeySpec* spec = config::find_key("simulate", key);
+  const Setting* s = find_setting(key);
+  if (!spec) throw config::unknown_key_error("simulate", key, where);
+  if (!s) throw ConfigError(where, "simulate." + key, value, "a dataset setting (out and threads are the command's)");
+  config::check_value(*spec, value, where, "simulate." + key);
+  s->set(c, value);
 }
 
 void validate(const SimulationConfig& c, const std::string& w) {
@@ -110,27 +151,37 @@ void validate(const SimulationConfig& c, const std::string& w) {
     require(sd >= 0, w, "error standard deviations", sd, ">= 0");
 }
 
+void load_tracked_focus_errors(SimulationConfig& c) {
+  c.tracked_defocus_error_A.clear();
+  if (c.acquisition.empty()) return;
+  std::ifstream in(c.acquisition);
+  if (!in) throw IoError(c.acquisition, "simulate.acquisition", "unreadable", "a bisect-track truth.json");
+  std::map<std::string, std::vector<double>> by_roi;  // ROI id -> focus errors in acquisition order (A)
+  try {
+    const auto j = nlohmann::json::parse(in);
+    for (const auto& r : j.at("records"))
+      // truth.json: defocus - target in SerialEM's sign (negative = underfocus), um.
+      by_roi[r.at("roi").get<std::string>()].push_back(-1e4 * r.at("defocus_error_um").get<double>());
+  } catch (const nlohmann::json::exception& e) {
+    throw IoError(c.acquisition, "simulate.acquisition", "not a bisect-track truth.json", e.what());
+  }
+  const int holes = c.pattern_holes * c.pattern_holes;
+  for (int i = 0; i < c.n_tilt_series; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "%03d", (i % holes + 1) % 1000);
+    const auto it = by_roi.find(id);
+    c.tracked_defocus_error_A.push_back(it == by_roi.end() ? std::vector<double>{} : it->second);
+  }
+}
+
 SimulationConfig load_simulation_config(const std::string& path) {
-  const YAML::Node root = util::load_yaml_file(path);
+  // Every known section of the file is checked; the simulate section (or top-level keys) applies.
+  const config::ConfigFile file = config::read_config_file(path, {"simulate", config::FileScope::own_section});
   SimulationConfig c;
   c.source = path;
-  if (!root || root.IsNull()) return c;
-  if (!root.IsMap()) throw ConfigError(path, "config", "", "a YAML mapping of keys to values");
-  const YAML::Node section = root["simulate"] && root["simulate"].IsMap() ? root["simulate"] : root;
-  for (const auto& kv : section) {
-    const std::string key = kv.first.as<std::string>();
-    const std::string where = path + ":" + std::to_string(kv.first.Mark().line + 1);
-    const auto it = setters().find(key);
-    if (it == setters().end()) {
-      if (&section != &root || key != "simulate") throw ConfigError(where, key, "", "a known key of 'simulate' (see configs/simulate.yaml)");
-      continue;
-    }
-    try {
-      it->second(c, kv.second);
-    } catch (const YAML::Exception&) {
-      throw ConfigError(where, key, kv.second.IsScalar() ? kv.second.as<std::string>() : "(not a value)",
-                        "a value of the right type (see configs/simulate.yaml)");
-    }
+  for (const config::ConfigEntry* e : file.values_of("simulate")) {
+    if (!find_setting(e->spec->key)) continue;  // out, threads: the command's, not the dataset's
+    find_setting(e->spec->key)->set(c, e->value);
   }
   validate(c, path);
   return c;

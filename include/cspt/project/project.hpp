@@ -111,6 +111,9 @@ struct Project {
   std::optional<Truth> truth;
   std::optional<AcquisitionRecord> acquisition;  ///< present in projects written by bisect-track
   std::string created_by;  ///< program and version that created the file
+  /// The effective config (YAML: defaults, file and flags) of the `cspt run` that made this file;
+  /// "" for files written otherwise. Stored as the text dataset /run_config.
+  std::string run_config_yaml;
 };
 
 }  // namespace cspt

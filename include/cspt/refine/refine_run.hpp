@@ -44,6 +44,10 @@ struct RefineOptions {
   /// Stop early when the resolution stops improving (by less than 1%) and the median particle
   /// rotation in the iteration was below this (degrees). 0 = always run every iteration.
   double converge_angle_deg = 0.0;
+  /// Asked after every iteration but the last, on every rank, with the wall time of the iteration
+  /// just finished: true stops the run cleanly there (it resumes from that iteration). Batch jobs
+  /// use it to stop on a signal or before their time limit. Not part of the run's options.
+  std::function<bool(double last_iteration_s)> stop_check;
 };
 
 /// Lines for the log (root only), one per event.
@@ -54,6 +58,7 @@ struct RefineOutcome {
   int iterations_done = 0;
   double resolution_A = 0.0;
   std::string summary_path;
+  bool stopped = false;  ///< stop_check ended the run before opts.iterations
 };
 
 /// Collective: the whole run. Resumes from the last complete OUT/iter_NNN when OUT holds a run of the

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
+#include <vector>
 
 namespace cspt {
 
@@ -47,21 +49,43 @@ struct SimulationConfig {
   double defocus_handedness = 1.0;         ///< +1: higher = less underfocus (physics); -1 flips it
   // Outputs.
   bool write_particle_picks = true;        ///< put the true 3D positions into /particles (as picks)
+  /// Orientations of the picks: < 0 unknown (zero angles; refine with a global search), else the
+  /// true orientation turned by this angle about a random axis, as a prior sub-tomogram
+  /// alignment gives them (deg).
+  double pick_orientation_error_deg = -1.0;
+  /// A bisect-track simulation's truth.json: tilt series i takes ROI i's focus error at every
+  /// tilt (the error the tracker achieved) instead of drawing it with defocus_error_sd_A.
+  std::string acquisition;
+  /// Filled from `acquisition` by load_tracked_focus_errors: per series, per acquisition order (A,
+  /// positive = more underfocus than the target).
+  std::vector<std::vector<double>> tracked_defocus_error_A;
   /// Where the settings came from (a config file or "command line"), for messages.
   std::string source = "command line";
 };
 
-/// Defaults, then the keys of `path` (top level or under `simulate:`). Unknown keys, wrong types
+/// Defaults, then the keys of `path` (top level or under `simulate:`). Every known section of the
+/// file is checked against the schema (include/cspt/config/schema.hpp); unknown keys, wrong types
 /// and out-of-range values throw ConfigError naming the file, the key and its line.
 SimulationConfig load_simulation_config(const std::string& path);
 
-/// Set one key from text (as a flag gives it); ConfigError naming `where` and the key on an unknown
-/// key or a value of the wrong type.
+/// Set one key (written with '-' or '_') from text, as a flag gives it; the text is checked against
+/// the schema's simulate section first. ConfigError naming `where` and the key on an unknown key or
+/// a value of the wrong type or range.
 void apply_simulation_setting(SimulationConfig& c, const std::string& key, const std::string& value,
                               const std::string& where);
 
-/// True if `key` is a simulation setting.
+/// True if `key` (written with '-' or '_') is a simulation setting.
 bool is_simulation_setting(const std::string& key);
+
+/// Every setting's key, spelt as the SimulationConfig field (underscores).
+std::vector<std::string> simulation_setting_keys();
+
+/// The text of one setting's value in `c` (the inverse of apply_simulation_setting).
+std::string simulation_setting_text(const SimulationConfig& c, const std::string& key);
+
+/// Read `c.acquisition` (if set) into `c.tracked_defocus_error_A`; IoError naming the file when it
+/// is not a bisect-track truth.json.
+void load_tracked_focus_errors(SimulationConfig& c);
 
 /// Check ranges; `where` names the source for messages.
 void validate(const SimulationConfig& c, const std::string& where);

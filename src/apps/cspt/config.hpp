@@ -7,9 +7,10 @@
 
 namespace cspt::app {
 
-/// Flat key -> value text read from a YAML file, from the top level or from the section named after
-/// the subcommand. Keys may use '-' or '_'. Keys outside `known` throw ConfigError naming the file,
-/// key and line.
+/// Key (dash form) -> value text of the section named after the subcommand (or the file's top-level
+/// keys). Every known section of the file is checked against the configuration schema; unknown
+/// sections and keys, bad values, and keys of ours outside `known` throw ConfigError naming the
+/// file, line and key. Keys may use '-' or '_'.
 std::map<std::string, std::string> read_command_config(const std::string& path, const std::string& command,
                                                        const std::set<std::string>& known);
 

@@ -12,6 +12,7 @@
 
 #include "apps/cspt/cli.hpp"
 #include "apps/cspt/commands.hpp"
+#include "apps/cspt/schema_options.hpp"
 #include "cspt/ctf/ctf_estimate.hpp"
 #include "cspt/io/mrc.hpp"
 #include "cspt/io/png.hpp"
@@ -247,33 +248,28 @@ int run_ctf(parallel::Context& ctx, std::vector<std::string> raw_args) {
   int threads = 1;
   CtfSearchOptions o;
   CLI::App cli{"Astigmatic CTF estimation, tilted images included.", "cspt ctf"};
-  cli.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  cli.add_option("-p,--project", project, "project file: every tilt of every tilt series");
-  cli.add_option("--micrograph", micrograph, "one image (MRC)");
-  cli.add_option("--pixel-size", px, "A per pixel (micrograph mode; in project mode it overrides /optics for the fit)");
-  cli.add_option("--voltage", voltage, "kV");
-  cli.add_option("--cs", cs, "mm");
-  cli.add_option("--amp-contrast", q0, "amplitude contrast");
-  cli.add_option("--tilt-angle", tilt, "degrees");
-  cli.add_option("--tilt-axis", axis, "degrees, CCW from image +y");
-  cli.add_option("--out", out_json, "write the fit as JSON here too");
-  cli.add_option("--min-res", o.min_resolution_A, "lowest resolution fitted, A");
-  cli.add_option("--max-res", o.max_resolution_A, "highest resolution fitted, A (raised to 2.2 pixels if finer)");
-  cli.add_option("--min-defocus", o.min_defocus_A, "A");
-  cli.add_option("--max-defocus", o.max_defocus_A, "A");
-  cli.add_option("--tile", o.tile_px, "tile size, px");
-  cli.add_option("--threads", threads, "OpenMP threads");
   std::string diagnostics;
   bool no_tilt_correction = false;
-  cli.add_flag("--no-tilt-correction", no_tilt_correction, "fit tilted images as if untilted (for comparison)");
-  cli.add_flag("--phase-shift", o.fit_phase_shift, "also fit a phase shift (phase plate data)");
-  cli.add_option("--diagnostics", diagnostics, "write a PNG per fit (2D spectrum with the model, 1D profile) into this folder");
-  auto args = expand_config(raw_args, "ctf",
-                            {"project", "micrograph", "pixel-size", "voltage", "cs", "amp-contrast", "tilt-angle",
-                             "tilt-axis", "out", "min-res", "max-res", "min-defocus", "max-defocus", "tile", "threads",
-                             "diagnostics"},
-                            {"no-tilt-correction", "phase-shift"});
-  if (!parse_command_line(cli, args, ctx.is_root())) return 0;
+  const std::string C = "ctf";
+  bind_key(cli, C, "project", project, "-p");
+  bind_key(cli, C, "micrograph", micrograph);
+  bind_key(cli, C, "pixel-size", px);
+  bind_key(cli, C, "voltage", voltage);
+  bind_key(cli, C, "cs", cs);
+  bind_key(cli, C, "amp-contrast", q0);
+  bind_key(cli, C, "tilt-angle", tilt);
+  bind_key(cli, C, "tilt-axis", axis);
+  bind_key(cli, C, "out", out_json);
+  bind_key(cli, C, "min-res", o.min_resolution_A);
+  bind_key(cli, C, "max-res", o.max_resolution_A);
+  bind_key(cli, C, "min-defocus", o.min_defocus_A);
+  bind_key(cli, C, "max-defocus", o.max_defocus_A);
+  bind_key(cli, C, "tile", o.tile_px);
+  bind_key(cli, C, "threads", threads);
+  bind_key(cli, C, "diagnostics", diagnostics);
+  bind_switch(cli, C, "phase-shift", o.fit_phase_shift);
+  bind_switch(cli, C, "no-tilt-correction", no_tilt_correction);
+  if (!parse_with_schema(cli, C, raw_args, ctx.is_root())) return 0;
   if (project.empty() == micrograph.empty()) throw ConfigError("command line", "-p/--micrograph", "", "exactly one of them");
   if (!project.empty()) {
     return run_project(ctx, project, o, std::max(1, threads), diagnostics, !no_tilt_correction, px);

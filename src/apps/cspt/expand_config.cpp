@@ -1,9 +1,11 @@
-// -c CONFIG.yaml handling shared by the subcommands.
+// -c CONFIG.yaml as flags, for callers that list their keys themselves (parse_with_schema does it
+// from the schema).
 #include <algorithm>
 #include <set>
 
 #include "apps/cspt/commands.hpp"
 #include "apps/cspt/config.hpp"
+#include "cspt/config/schema.hpp"
 #include "cspt/util/error.hpp"
 
 namespace cspt::app {
@@ -31,9 +33,7 @@ std::vector<std::string> expand_config(const std::vector<std::string>& args, con
   for (const auto& [key, value] : values) {
     const bool is_flag = std::find(flag_keys.begin(), flag_keys.end(), key) != flag_keys.end();
     if (is_flag) {
-      if (value == "true" || value == "yes" || value == "on") out.push_back("--" + key);
-      else if (value != "false" && value != "no" && value != "off")
-        throw ConfigError(config_path, key, value, "true or false");
+      if (config::bool_from_text(value).value_or(false)) out.push_back("--" + key);  // checked when read
     } else {
       out.push_back("--" + key);
       out.push_back(value);

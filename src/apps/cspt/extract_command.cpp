@@ -11,6 +11,7 @@
 #include "apps/cspt/cli.hpp"
 #include "apps/cspt/commands.hpp"
 #include "apps/cspt/output_dir.hpp"
+#include "apps/cspt/schema_options.hpp"
 #include "cspt/io/project_file.hpp"
 #include "cspt/io/relion_particles.hpp"
 #include "cspt/recon/extract.hpp"
@@ -22,27 +23,18 @@ int run_extract(parallel::Context& ctx, std::vector<std::string> raw_args) {
   const auto start = std::chrono::steady_clock::now();
   std::string project_path, out_dir, geometry = "project";
   int box = 0;
-  CLI::App cli{"Cut particle projections from the raw tilt series.", "cspt extract"};
-  cli.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  cli.add_option("-p,--project", project_path, "project file (project.h5)")->required();
-  cli.add_option("-o,--out", out_dir, "output folder for particles.star and particles.mrcs")->required();
-  cli.add_option("--box", box, "box size in pixels")->required();
-  cli.add_option("--geometry", geometry, "project (the project's tilt geometry and defocus) or truth (a simulation's)");
   std::string defocus = "auto";
   double hand = 0.0;
-  cli.add_option("--defocus", defocus,
-                 "tilts: each tilt's CTF corrected by the particle's height; records: the stored per-projection "
-                 "defocus; auto: records if present, else tilts");
-  cli.add_option("--defocus-handedness", hand, "+1 or -1 to override the series' handedness (0: as stored)");
-  auto args = expand_config(raw_args, "extract", {"project", "out", "box", "geometry", "defocus", "defocus-handedness"}, {});
-  if (!parse_command_line(cli, args, ctx.is_root())) return 0;
-  if (box < 16 || box % 2) throw ConfigError("command line", "--box", std::to_string(box), "an even number >= 16");
-  if (geometry != "project" && geometry != "truth")
-    throw ConfigError("command line", "--geometry", geometry, "project or truth");
+  CLI::App cli{"Cut particle projections from the raw tilt series.", "cspt extract"};
+  bind_key(cli, "extract", "project", project_path, "-p");
+  bind_key(cli, "extract", "out", out_dir, "-o");
+  bind_key(cli, "extract", "box", box);
+  bind_key(cli, "extract", "geometry", geometry);
+  bind_key(cli, "extract", "defocus", defocus);
+  bind_key(cli, "extract", "defocus-handedness", hand);
+  if (!parse_with_schema(cli, "extract", raw_args, ctx.is_root())) return 0;
   if (!ctx.is_root()) return 0;  // extraction is I/O-bound; one rank does it
 
-  if (defocus != "auto" && defocus != "tilts" && defocus != "records")
-    throw ConfigError("command line", "--defocus", defocus, "auto, tilts or records");
   if (hand != 0.0 && std::abs(hand) != 1.0)
     throw ConfigError("command line", "--defocus-handedness", std::to_string(hand), "+1, -1 or 0");
   Project p = io::read_project(project_path);

@@ -7,14 +7,18 @@
 #include <vector>
 
 #include "apps/cspt/commands.hpp"
+#include "apps/cspt/run_stages.hpp"
 #include "cspt/parallel/context.hpp"
 #include "cspt/util/error.hpp"
+#include "cspt/util/stop_request.hpp"
 
 namespace {
 
 constexpr const char* kUsage =
     "usage: cspt SUBCOMMAND [options]   (or: mpirun -n N cspt SUBCOMMAND ...)\n"
     "subcommands:\n"
+    "  run           the whole pipeline from a YAML config, stage by stage, resumable\n"
+    "  config        reference | check -c FILE | effective -c FILE: the config schema, a config's check\n"
     "  simulate      a synthetic BISECT dataset with full ground truth\n"
     "  ctf           astigmatic (tilted) CTF estimation: a project's tilt series, or one micrograph\n"
     "  extract       particle projections cut from the raw tilt series (RELION STAR + stack)\n"
@@ -42,8 +46,8 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
   if (command != "reconstruct" && command != "simulate" && command != "extract" && command != "ctf" &&
-      command != "refine" && command != "export" && command != "import") {
-    std::fprintf(stderr, "cspt: subcommand = %s: expected one of: simulate, ctf, extract, reconstruct, refine, export, import\n",
+      command != "refine" && command != "export" && command != "import" && command != "run" && command != "config") {
+    std::fprintf(stderr, "cspt: subcommand = %s: expected one of: run, config, simulate, ctf, extract, reconstruct, refine, export, import\n",
                  command.c_str());
     return 2;
   }
@@ -60,6 +64,14 @@ int main(int argc, char** argv) {
   }
   const std::string prefix = ctx->size() > 1 ? "cspt " + command + " [" + ctx->label() + "]: " : "cspt " + command + ": ";
   try {
+    if (command == "run" || command == "refine") {
+      // Long runs stop cleanly at their next checkpoint on SIGTERM/SIGINT/SIGUSR1 or before the
+      // batch job's end (CSPT_DEADLINE_EPOCH), with exit code 75 (docs/pipeline.md).
+      cspt::install_stop_handlers();
+      cspt::deadline_from_environment();
+    }
+    if (command == "run") return cspt::app::run_pipeline(*ctx, args);
+    if (command == "config") return cspt::app::run_config(*ctx, args);
     if (command == "simulate") return cspt::app::run_simulate(*ctx, args);
     if (command == "extract") return cspt::app::run_extract(*ctx, args);
     if (command == "ctf") return cspt::app::run_ctf(*ctx, args);

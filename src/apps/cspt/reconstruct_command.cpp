@@ -12,6 +12,7 @@
 #include "apps/cspt/cli.hpp"
 #include "apps/cspt/commands.hpp"
 #include "apps/cspt/output_dir.hpp"
+#include "apps/cspt/schema_options.hpp"
 #include "cspt/core/symmetry.hpp"
 #include "cspt/io/mrc.hpp"
 #include "cspt/io/relion_particles.hpp"
@@ -53,28 +54,21 @@ int run_reconstruct(parallel::Context& ctx, std::vector<std::string> raw_args) {
   const auto start = std::chrono::steady_clock::now();
   Settings s;
   CLI::App cli{"Gold-standard reconstruction: half-maps, map, FSC and resolution.", "cspt reconstruct"};
-  cli.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  cli.add_option("--star", s.star, "RELION 3.1 particle STAR file")->required();
-  cli.add_option("-o,--out", s.out_dir, "output folder")->required();
-  cli.add_option("--sym", s.symmetry, "point group: C1, Cn, Dn, T, O, I (RELION axes)");
-  cli.add_option("--pad", s.pad, "Fourier padding factor (1-4)");
-  cli.add_option("--mask", s.mask_path, "mask for the FSC (MRC, values 0..1); default a soft sphere");
-  cli.add_option("--mask-radius-A", s.mask_radius_A, "radius of the automatic mask, A (default: box/2 - edge)");
-  cli.add_option("--mask-edge-A", s.mask_edge_A, "soft edge width of the automatic mask, A");
-  cli.add_option("--maxres", s.max_resolution_A, "highest resolution inserted, A (0 = Nyquist)");
-  cli.add_option("--threads", s.threads, "OpenMP threads per rank (default OMP_NUM_THREADS or 1)");
-  cli.add_option("--tau", s.tau, "half-map Wiener constant, relative to the mean CTF^2 weight");
-  cli.add_option("--seed", s.seed, "seed of the FSC phase randomisation");
-  cli.add_flag("--no-ctf", s.no_ctf, "ignore the CTF (images are not CTF-corrected)");
-  auto args = expand_config(raw_args, "reconstruct",
-                            {"star", "out", "sym", "pad", "mask", "mask-radius-A", "mask-edge-A", "maxres",
-                             "threads", "tau", "seed"},
-                            {"no-ctf"});
-  if (!parse_command_line(cli, args, ctx.is_root())) return 0;
+  const std::string R = "reconstruct";
+  bind_key(cli, R, "star", s.star);
+  bind_key(cli, R, "out", s.out_dir, "-o");
+  bind_key(cli, R, "sym", s.symmetry);
+  bind_key(cli, R, "pad", s.pad);
+  bind_key(cli, R, "mask", s.mask_path);
+  bind_key(cli, R, "mask-radius-A", s.mask_radius_A);
+  bind_key(cli, R, "mask-edge-A", s.mask_edge_A);
+  bind_key(cli, R, "maxres", s.max_resolution_A);
+  bind_key(cli, R, "threads", s.threads);
+  bind_key(cli, R, "tau", s.tau);
+  bind_key(cli, R, "seed", s.seed);
+  bind_switch(cli, R, "no-ctf", s.no_ctf);
+  if (!parse_with_schema(cli, R, raw_args, ctx.is_root())) return 0;
   if (s.threads <= 0) s.threads = default_threads();
-  if (s.pad < 1 || s.pad > 4) throw ConfigError("command line", "--pad", std::to_string(s.pad), "an integer 1 to 4");
-  if (s.max_resolution_A < 0) throw ConfigError("command line", "--maxres", std::to_string(s.max_resolution_A), ">= 0 A");
-  if (s.tau <= 0) throw ConfigError("command line", "--tau", std::to_string(s.tau), "> 0");
   const PointGroup group = point_group(s.symmetry);
 
   ParticleSet set = io::read_relion_particles(s.star);

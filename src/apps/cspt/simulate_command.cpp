@@ -1,7 +1,7 @@
 // cspt simulate: a synthetic BISECT dataset with full ground truth.
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -11,47 +11,34 @@
 #include "apps/cspt/cli.hpp"
 #include "apps/cspt/commands.hpp"
 #include "apps/cspt/output_dir.hpp"
+#include "apps/cspt/schema_options.hpp"
+#include "cspt/config/schema.hpp"
 #include "cspt/sim/simulate_project.hpp"
 #include "cspt/util/error.hpp"
 
 namespace cspt::app {
-namespace {
-
-constexpr const char* kHelp =
-    "cspt simulate -c sim.yaml -o DIR [--KEY VALUE ...] [--threads N]\n"
-    "  Simulates a BISECT dataset: DIR/project.h5, DIR/tilt_series/ts_NNN.mrc (+ .mdoc), DIR/truth/map.mrc,\n"
-    "  DIR/summary.json. Every key of configs/simulate.yaml can be given as --KEY VALUE (dashes or\n"
-    "  underscores) and overrides the config.\n";
-
-}  // namespace
 
 int run_simulate(parallel::Context& ctx, std::vector<std::string> args) {
   const auto start = std::chrono::steady_clock::now();
   std::string config_path, out_dir;
   int threads = 0;
-  std::vector<std::pair<std::string, std::string>> flags;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "-h" || a == "--help") {
-      if (ctx.is_root()) std::fputs(kHelp, stdout);
-      return 0;
-    }
-    if (a.rfind("-", 0) != 0) throw ConfigError("command line", "argument", a, "a flag (see cspt simulate --help)");
-    if (i + 1 >= args.size()) throw ConfigError("command line", a, "", "a value after it");
-    const std::string v = args[++i];
-    if (a == "-c" || a == "--config") config_path = v;
-    else if (a == "-o" || a == "--out") out_dir = v;
-    else if (a == "--threads") threads = std::atoi(v.c_str());
-    else {
-      std::string key = a.substr(a.rfind("--", 0) == 0 ? 2 : 1);
-      std::replace(key.begin(), key.end(), '-', '_');
-      flags.emplace_back(key, v);
-    }
+  SimulationConfig cfg;
+  CLI::App cli{"Simulate a BISECT dataset: DIR/project.h5, DIR/tilt_series/ts_NNN.mrc (+ .mdoc), "
+               "DIR/truth/map.mrc, DIR/summary.json. Keys may be written with dashes or underscores.",
+               "cspt simulate"};
+  bind_key(cli, "simulate", "out", out_dir, "-o");
+  bind_key(cli, "simulate", "threads", threads);
+  // Every other key of the section is a SimulationConfig setting, set through its table.
+  for (const config::KeySpec* spec : config::section_keys("simulate")) {
+    if (!is_simulation_setting(spec->key)) continue;
+    const std::string key = spec->key;
+    bind_setter(cli, "simulate", key, [&cfg, key](const std::string& v) { apply_simulation_setting(cfg, key, v, "--" + key); },
+                simulation_setting_text(cfg, key));
   }
-  if (out_dir.empty()) throw ConfigError("command line", "-o", "", "an output folder");
-  SimulationConfig cfg = config_path.empty() ? SimulationConfig{} : load_simulation_config(config_path);
-  for (const auto& [k, v] : flags) apply_simulation_setting(cfg, k, v, "command line --" + k);
-  validate(cfg, config_path.empty() ? "command line" : config_path);
+  if (!parse_with_schema(cli, "simulate", args, ctx.is_root(), &config_path)) return 0;
+  cfg.source = config_path.empty() ? "command line" : config_path;
+  validate(cfg, cfg.source);
+  load_tracked_focus_errors(cfg);
   if (threads <= 0) threads = default_threads();
 
   std::unique_ptr<OutputDir> out;

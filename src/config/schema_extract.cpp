@@ -1,0 +1,23 @@
+// Schema of the `extract` section: `cspt extract`.
+#include "config/schema_sections.hpp"
+#include "config/spec_builder.hpp"
+
+namespace cspt::config {
+
+std::vector<KeySpec> extract_keys() {
+  using namespace build;
+  return section("extract", {
+      path_in("project", "", "project file (project.h5)").required(),
+      path_out("out", "", "output folder for particles.star and particles.mrcs").required(),
+      integer("box", "", "box size").unit("px").range(16, 1024).even().required(),
+      choice("geometry", "project", {"project", "truth"},
+             "project: the project's tilt geometry and defocus; truth: a simulation's"),
+      choice("defocus", "auto", {"auto", "tilts", "records"},
+             "tilts: each tilt's CTF corrected by the particle's height; records: the stored per-projection "
+             "defocus; auto: records if present, else tilts"),
+      real("defocus-handedness", "0", "+1 or -1 overrides the series' defocus handedness; 0 keeps the stored one")
+          .range(-1, 1),
+  });
+}
+
+}  // namespace cspt::config
