@@ -7,7 +7,7 @@ namespace cspt::config {
 std::vector<KeySpec> report_keys() {
   using namespace build;
   return section("report", {
-      boolean("plots", "true", "draw the PNG plots of the report"),
+      boolean("plots", "true", "write the HTML report with its figures and CSV files (cspt report); false: only report/summary.json and summary.txt"),
   });
 }
 

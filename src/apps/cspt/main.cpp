@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "apps/cspt/commands.hpp"
+#include "apps/cspt/report_command.hpp"
 #include "apps/cspt/run_stages.hpp"
 #include "cspt/parallel/context.hpp"
 #include "cspt/util/error.hpp"
@@ -19,6 +20,7 @@ constexpr const char* kUsage =
     "subcommands:\n"
     "  run           the whole pipeline from a YAML config, stage by stage, resumable\n"
     "  config        reference | check -c FILE | effective -c FILE: the config schema, a config's check\n"
+    "  report        the HTML report of a project and its run (figures and their CSV files)\n"
     "  simulate      a synthetic BISECT dataset with full ground truth\n"
     "  ctf           astigmatic (tilted) CTF estimation: a project's tilt series, or one micrograph\n"
     "  extract       particle projections cut from the raw tilt series (RELION STAR + stack)\n"
@@ -46,8 +48,9 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
   if (command != "reconstruct" && command != "simulate" && command != "extract" && command != "ctf" &&
-      command != "refine" && command != "export" && command != "import" && command != "run" && command != "config") {
-    std::fprintf(stderr, "cspt: subcommand = %s: expected one of: run, config, simulate, ctf, extract, reconstruct, refine, export, import\n",
+      command != "refine" && command != "export" && command != "import" && command != "run" && command != "config" &&
+      command != "report") {
+    std::fprintf(stderr, "cspt: subcommand = %s: expected one of: run, config, report, simulate, ctf, extract, reconstruct, refine, export, import\n",
                  command.c_str());
     return 2;
   }
@@ -72,6 +75,7 @@ int main(int argc, char** argv) {
     }
     if (command == "run") return cspt::app::run_pipeline(*ctx, args);
     if (command == "config") return cspt::app::run_config(*ctx, args);
+    if (command == "report") return cspt::app::run_report(*ctx, args);
     if (command == "simulate") return cspt::app::run_simulate(*ctx, args);
     if (command == "extract") return cspt::app::run_extract(*ctx, args);
     if (command == "ctf") return cspt::app::run_ctf(*ctx, args);

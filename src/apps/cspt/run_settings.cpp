@@ -9,9 +9,9 @@ namespace cspt::app {
 
 void load_run_config(const std::string& path, const std::vector<std::string>& overrides, RunSettings& s) {
   s.config_path = path;
-  // Input files named in the run section must exist now; the stages' own inputs are checked by the
-  // stages (an earlier stage writes them).
-  const config::ConfigFile file = config::read_config_file(path, {"run", config::FileScope::own_section});
+  // Every file the config names must exist now, before any job time is spent (the files the stages
+  // pass to each other are flags of `cspt run`, not keys of the file).
+  const config::ConfigFile file = config::read_config_file(path, {"run", config::FileScope::every_section});
   s.effective = config::EffectiveConfig();
   s.effective.apply(file);
   for (const auto& o : overrides) s.effective.apply_override(o, "run");

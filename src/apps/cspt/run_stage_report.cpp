@@ -11,8 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "apps/cspt/report_command.hpp"
 #include "apps/cspt/run_parts.hpp"
 #include "apps/cspt/run_stages.hpp"
+#include "cspt/config/schema.hpp"
 #include "cspt/io/atomic_file.hpp"
 #include "cspt/io/project_file.hpp"
 #include "cspt/parallel/guarded.hpp"
@@ -67,6 +69,12 @@ json ctf_figures(const fs::path& project_path) {
 }  // namespace
 
 int run_report_stage(parallel::Context& ctx, const RunSettings& s) {
+  // The HTML page with the figures and their CSV files (cspt report), then the run's figures in one
+  // JSON and a text summary beside it.
+  if (config::bool_from_text(config_value(s, "report", "plots")).value_or(true)) {
+    const int rc = run_report(ctx, {"--run", s.out, "-o", (fs::path(s.out) / "report").string()});
+    if (rc != 0) return rc;
+  }
   parallel::run_guarded_collective(ctx, [&] {
     if (!ctx.is_root()) return;
     const fs::path out(s.out);
@@ -127,6 +135,7 @@ std::string run_results_text(const RunSettings& s) {
     std::snprintf(iter, sizeof iter, "iter_%03d", r.value("iteration", 0));
     t << "maps: " << (out / "refine" / iter).string() << " (map.mrc, half1.mrc, half2.mrc, fsc.csv, weights.csv)\n";
   }
+  if (fs::exists(out / "report" / "index.html")) t << "report: " << (out / "report" / "index.html").string() << "\n";
   t << "run folder: " << out.string();
   return t.str();
 }

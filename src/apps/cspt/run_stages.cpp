@@ -109,6 +109,7 @@ std::vector<Stage> make_stages(const RunSettings& s, int* n_series) {
   report.dir = (out / "report").string();
   report.inputs = {(out / "refine" / "summary.json").string()};
   report.outputs = {(out / "report" / "summary.json").string()};
+  if (config_value(s, "report", "plots") != "false") report.outputs.push_back((out / "report" / "index.html").string());
   report.config_digest = digest_of_sections(s, {"report"});
   report.run = [s](parallel::Context& ctx) { return run_report_stage(ctx, s); };
   stages.push_back(report);
