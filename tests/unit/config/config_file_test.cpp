@@ -106,8 +106,9 @@ TEST_F(ConfigFileTest, effective_config_round_trips_through_yaml) {
   for (const auto& k : all_keys()) EXPECT_EQ(again.value(k.section, k.key), e.value(k.section, k.key)) << k.key;
   EXPECT_EQ(again.value("simulate", "camera"), "K2: full \"frame\"");
   EXPECT_EQ(again.value("refine", "iterations"), "2");
-  EXPECT_EQ(e.to_yaml({"report"}), "report:\n  plots: true                            # draw the PNG plots of the report "
-                                    "[default true]\n");
+  EXPECT_EQ(e.to_yaml({"report"}),
+            "report:\n  plots: true                            # write the HTML report with its figures and CSV files "
+            "(cspt report); false: only report/summary.json and summary.txt [default true]\n");
 }
 
 TEST_F(ConfigFileTest, overrides_are_checked) {
