@@ -100,9 +100,11 @@ namespace {
 template <class Plan>
 const Plan& cached_plan(int nx, int ny, int nz, int threads) {
   static std::mutex m;
-  static std::map<std::array<int, 4>, std::unique_ptr<Plan>> plans;
+  // Never destroyed: fftwf_mpi_cleanup (MpiEnvironment's destructor) ends FFTW before static
+  // destructors run, and destroying a plan after that crashes at exit. The OS takes them back.
+  static auto* plans = new std::map<std::array<int, 4>, std::unique_ptr<Plan>>();
   std::lock_guard lock(m);
-  auto& slot = plans[{nx, ny, nz, threads}];
+  auto& slot = (*plans)[{nx, ny, nz, threads}];
   if (!slot) slot = std::make_unique<Plan>(nx, ny, nz, threads);
   return *slot;
 }
