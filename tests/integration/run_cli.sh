@@ -4,45 +4,10 @@
 # gathered instead of recomputed and give the same CTF; a run stopped by a signal during refinement
 # exits 75 and resumes to the same map as an uninterrupted run; bad configs fail before any work.
 source "$(dirname "$0")/lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT
 cd "$work"
-cat > small.yaml <<'YAML'
-run:
-  track: true
-  threads: 1
-  reference-lowpass-A: 25
-  progress-interval-s: 5
-track:
-  scenario: nominal-krios
-simulate:
-  seed: 4
-  model: builtin:phantom
-  particle_box_px: 64
-  pixel_size_A: 2
-  image_nx_px: 384
-  image_ny_px: 384
-  n_tilt_series: 2
-  particles_per_series: 4
-  tilt_scheme: bisect36
-  dose_per_tilt_e_per_A2: 200
-  radiation_damage: false
-  pick_orientation_error_deg: 6
-  target_defocus_A: 15000
-  pattern_holes: 3
-ctf:
-  tile: 256
-  min-res: 30
-  max-res: 6
-extract:
-  geometry: project
-refine:
-  box: 64
-  sym: D3
-  iterations: 3
-  grid-range-deg: 4
-  grid-step-deg: 4
-  initial-resolution-A: 25
-YAML
+cp "$here/small_pipeline.yaml" small.yaml
 "${MPIRUN[@]}" -n 2 "$CSPT" run -c small.yaml -o run1 > run1.out 2> run1.err || { cat run1.err; fail "cspt run"; finish; }
 for f in track/summary.json simulate/project.h5 ctf/project.h5 extract/particles.star refine/iter_003/map.mrc \
          refine/summary.json report/summary.json report/summary.txt .stages/refine.done.json; do

@@ -128,45 +128,8 @@ last_map() {
   [ -n "$d" ] && [ -f "$d/map.mrc" ] && echo "$d/map.mrc"
 }
 
-# small_config FILE ITERATIONS: the small pipeline config of tests/integration/run_cli.sh (2 tilt
-# series of a 64-px phantom, 4 particles each, tracker included), with ITERATIONS refinement
-# iterations. Keys: docs/config-reference.md.
+# small_config FILE ITERATIONS: tests/integration/small_pipeline.yaml (the config of run_cli.sh) with
+# ITERATIONS refinement iterations.
 small_config() {
-  cat > "$1" <<YAML
-run:
-  track: true
-  threads: 1
-  reference-lowpass-A: 25
-  progress-interval-s: 5
-track:
-  scenario: nominal-krios
-simulate:
-  seed: 4
-  model: builtin:phantom
-  particle_box_px: 64
-  pixel_size_A: 2
-  image_nx_px: 384
-  image_ny_px: 384
-  n_tilt_series: 2
-  particles_per_series: 4
-  tilt_scheme: bisect36
-  dose_per_tilt_e_per_A2: 200
-  radiation_damage: false
-  pick_orientation_error_deg: 6
-  target_defocus_A: 15000
-  pattern_holes: 3
-ctf:
-  tile: 256
-  min-res: 30
-  max-res: 6
-extract:
-  geometry: project
-refine:
-  box: 64
-  sym: D3
-  iterations: $2
-  grid-range-deg: 4
-  grid-step-deg: 4
-  initial-resolution-A: 25
-YAML
+  sed "s/^  iterations: .*/  iterations: $2/" "$REPO/tests/integration/small_pipeline.yaml" > "$1"
 }

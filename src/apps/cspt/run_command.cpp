@@ -52,6 +52,16 @@ void say(parallel::Context& ctx, const std::string& line) {
   log_line(LogLevel::info, "cspt run: " + line);
 }
 
+/// The stamp of `st` as it stands now: its config digest, its inputs' signatures, its outputs.
+pipeline::StageStamp stamp_of(const Stage& st) {
+  pipeline::StageStamp stamp;
+  stamp.stage = st.name;
+  stamp.config_digest = st.config_digest;
+  for (const auto& in : st.inputs) stamp.inputs.push_back(pipeline::signature_of(in));
+  stamp.outputs = st.outputs;
+  return stamp;
+}
+
 /// Everything in the stage folder goes, except the per-series parts (they carry their own stamps).
 void clear_stage_dir(const std::string& dir) {
   if (!fs::exists(dir)) return;
@@ -155,12 +165,7 @@ int run_pipeline(parallel::Context& ctx, std::vector<std::string> args) {
       if (d.state == pipeline::StageState::up_to_date) return;
       fs::remove(done_path);
       if (d.state == pipeline::StageState::fresh) clear_stage_dir(st.dir);
-      pipeline::StageStamp started;
-      started.stage = st.name;
-      started.config_digest = st.config_digest;
-      for (const auto& in : st.inputs) started.inputs.push_back(pipeline::signature_of(in));
-      started.outputs = st.outputs;
-      pipeline::write_stamp(started_path, started);
+      pipeline::write_stamp(started_path, stamp_of(st));
     });
     ctx.broadcast_collective(decision);
     const auto state = pipeline::StageState(decision[0] - '0');
@@ -178,11 +183,7 @@ int run_pipeline(parallel::Context& ctx, std::vector<std::string> args) {
     const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     parallel::run_guarded_collective(ctx, [&] {
       if (!ctx.is_root()) return;
-      pipeline::StageStamp done;
-      done.stage = st.name;
-      done.config_digest = st.config_digest;
-      for (const auto& in : st.inputs) done.inputs.push_back(pipeline::signature_of(in));
-      done.outputs = st.outputs;
+      pipeline::StageStamp done = stamp_of(st);
       done.wall_s = wall_s;
       done.finished_utc = utc_now();
       pipeline::write_stamp(done_path, done);

@@ -20,7 +20,4 @@ int run_report_stage(parallel::Context& ctx, const RunSettings& s);
 /// The particle box the extract stage uses: extract.box, else refine.box, else 128.
 std::string extract_box(const RunSettings& s);
 
-/// Folder of one tilt series' share of a stage (RUN/<stage>/parts/<series name>).
-std::string part_dir(const RunSettings& s, const std::string& stage, const std::string& series_name);
-
 }  // namespace cspt::app

@@ -3,20 +3,17 @@
 // --series-index I, into RUN/extract/parts/<series>); the stage then joins the parts' STAR files.
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <optional>
 #include <string>
 
 #include "apps/cspt/commands.hpp"
 #include "apps/cspt/run_parts.hpp"
+#include "apps/cspt/run_series_part.hpp"
 #include "cspt/io/project_file.hpp"
 #include "cspt/io/relion_particles.hpp"
 #include "cspt/parallel/guarded.hpp"
-#include "cspt/pipeline/stage_stamp.hpp"
-#include "cspt/project/project_subset.hpp"
 #include "cspt/util/error.hpp"
 
 namespace cspt::app {
@@ -36,13 +33,6 @@ std::string input_project(const RunSettings& s) { return (fs::path(s.out) / "ctf
 
 std::vector<std::string> extract_args(const RunSettings& s, const std::string& project, const std::string& out) {
   return {"-c", s.config_path, "-p", project, "-o", out, "--box", extract_box(s)};
-}
-
-bool part_up_to_date(const std::string& dir, const std::string& digest, const std::string& input) {
-  const auto done = pipeline::read_stamp((fs::path(dir) / "done.json").string());
-  return pipeline::decide_stage(done, std::nullopt, digest, {input},
-                                {(fs::path(dir) / "particles" / "particles.star").string()})
-             .state == pipeline::StageState::up_to_date;
 }
 
 /// Join the parts' particle sets into one STAR file naming every part's stack (relative to the
@@ -81,32 +71,11 @@ void join_parts(const RunSettings& s, const Project& p, const std::string& star)
 }  // namespace
 
 int run_extract_part(parallel::Context& ctx, const RunSettings& s, const std::string& digest, int series) {
-  const std::string input = input_project(s);
-  std::string dir;
-  parallel::run_guarded_collective(ctx, [&] {
-    if (!ctx.is_root()) return;
-    Project part = subset_project(io::read_project(input), {series}, "--series-index");
-    dir = part_dir(s, "extract", part.tilt_series.front().name);
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    rebase_file_references(part, fs::path(input).parent_path().string(), dir);
-    io::write_project((fs::path(dir) / "project.h5").string(), part);
-  });
-  ctx.broadcast_collective(dir);
-  const auto t0 = std::chrono::steady_clock::now();
-  const int rc = run_extract(ctx, extract_args(s, (fs::path(dir) / "project.h5").string(), (fs::path(dir) / "particles").string()));
-  if (rc != 0) return rc;
-  parallel::run_guarded_collective(ctx, [&] {
-    if (!ctx.is_root()) return;
-    pipeline::StageStamp done;
-    done.stage = "extract part " + fs::path(dir).filename().string();
-    done.config_digest = digest;
-    done.inputs = {pipeline::signature_of(input)};
-    done.outputs = {(fs::path(dir) / "particles" / "particles.star").string()};
-    done.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    pipeline::write_stamp((fs::path(dir) / "done.json").string(), done);
-  });
-  return 0;
+  return run_series_part(ctx, s, "extract", input_project(s), series, digest, "particles/particles.star",
+                         [&](const std::string& dir) {
+                           return run_extract(ctx, extract_args(s, (fs::path(dir) / "project.h5").string(),
+                                                                (fs::path(dir) / "particles").string()));
+                         });
 }
 
 int run_extract_stage(parallel::Context& ctx, const RunSettings& s, const std::string& digest) {
@@ -117,7 +86,7 @@ int run_extract_stage(parallel::Context& ctx, const RunSettings& s, const std::s
     if (!ctx.is_root()) return;
     const Project p = io::read_project(input);
     bool all = !p.tilt_series.empty();
-    for (const auto& ts : p.tilt_series) all = all && part_up_to_date(part_dir(s, "extract", ts.name), digest, input);
+    for (const auto& ts : p.tilt_series) all = all && series_part_up_to_date(part_dir(s, "extract", ts.name), digest, input, "particles/particles.star");
     if (!all) return;
     fs::create_directories(out);
     join_parts(s, p, (out / "particles.star").string());

@@ -68,6 +68,10 @@ json ctf_figures(const fs::path& project_path) {
 
 }  // namespace
 
+namespace {
+std::string results_text(const fs::path& out, const json& figures);
+}  // namespace
+
 int run_report_stage(parallel::Context& ctx, const RunSettings& s) {
   // The HTML page with the figures and their CSV files (cspt report), then the run's figures in one
   // JSON and a text summary beside it.
@@ -88,23 +92,33 @@ int run_report_stage(parallel::Context& ctx, const RunSettings& s) {
     j["refine"] = read_json_or_null(out / "refine" / "summary.json");
     fs::create_directories(out / "report");
     io::write_file_atomically((out / "report" / "summary.json").string(), j.dump(2) + "\n");
-    io::write_file_atomically((out / "report" / "summary.txt").string(), run_results_text(s) + "\n");
+    io::write_file_atomically((out / "report" / "summary.txt").string(), results_text(out, j) + "\n");
   });
   return 0;
 }
 
 std::string run_results_text(const RunSettings& s) {
   const fs::path out(s.out);
+  // Read from the stages' own files (the report may be older than a later --until run).
+  return results_text(out, {{"track", read_json_or_null(out / "track" / "summary.json")},
+                            {"ctf", ctf_figures(out / "ctf" / "project.h5")},
+                            {"extract", read_json_or_null(out / "extract" / "summary.json")},
+                            {"refine", read_json_or_null(out / "refine" / "summary.json")}});
+}
+
+namespace {
+
+std::string results_text(const fs::path& out, const json& figures) {
   std::ostringstream t;
   char line[256];
-  const json track = read_json_or_null(out / "track" / "summary.json");
+  const json track = figures.value("track", json(nullptr));
   if (!track.is_null()) {
     std::snprintf(line, sizeof line, "acquisition (bisect-track): targeting error median %.1f nm, defocus error median %.3f um, %d ROI(s) lost\n",
                   track.value("targeting_error_nm_median", 0.0), track.value("defocus_error_um_median", 0.0),
                   track.value("rois_lost", 0));
     t << line;
   }
-  const json ctf = ctf_figures(out / "ctf" / "project.h5");
+  const json ctf = figures.value("ctf", json(nullptr));
   if (!ctf.is_null()) {
     std::snprintf(line, sizeof line, "ctf: %d tilts fitted", ctf.value("tilts_fitted", 0));
     t << line;
@@ -114,13 +128,13 @@ std::string run_results_text(const RunSettings& s) {
     }
     t << "\n";
   }
-  const json ex = read_json_or_null(out / "extract" / "summary.json");
+  const json ex = figures.value("extract", json(nullptr));
   if (!ex.is_null()) {
     std::snprintf(line, sizeof line, "particles: %d particles, %d projections (RELION STAR: %s)\n", ex.value("n_particles", 0),
                   ex.value("n_projections", 0), (out / "extract" / "particles.star").c_str());
     t << line;
   }
-  const json r = read_json_or_null(out / "refine" / "summary.json");
+  const json r = figures.value("refine", json(nullptr));
   if (!r.is_null()) {
     std::snprintf(line, sizeof line, "refine: iteration %d, resolution %.2f A (gold-standard FSC 0.143, masked)", r.value("iteration", 0),
                   r.value("resolution_A", 0.0));
@@ -139,5 +153,7 @@ std::string run_results_text(const RunSettings& s) {
   t << "run folder: " << out.string();
   return t.str();
 }
+
+}  // namespace
 
 }  // namespace cspt::app
