@@ -5,8 +5,8 @@
 
 namespace cspt::parallel {
 
-int DistributedInverseFft::local_z0() const { return layout().z0[rank()]; }
-int DistributedInverseFft::local_nz() const { return layout().nz[rank()]; }
+int DistributedRealFft::local_z0() const { return layout().z0[rank()]; }
+int DistributedRealFft::local_nz() const { return layout().nz[rank()]; }
 
 bool started_by_mpi_launcher() {
   for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE", "MPI_LOCALNRANKS",

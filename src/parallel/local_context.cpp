@@ -1,4 +1,4 @@
-// Single-process context: reductions are identities, the inverse FFT is FFTW's serial (threaded) one.
+// Single-process context: reductions are identities, the 3D FFTs are FFTW's serial (threaded) ones.
 #include <fftw3.h>
 
 #include <algorithm>
@@ -11,36 +11,42 @@
 namespace cspt::parallel {
 namespace {
 
-class LocalInverseFft final : public DistributedInverseFft {
+class LocalRealFft final : public DistributedRealFft {
  public:
-  LocalInverseFft(int n, int threads)
-      : n_(n), buffer_(std::size_t(n) * n * (n / 2 + 1)) {
+  LocalRealFft(int n, int threads) : n_(n), buffer_(std::size_t(n) * n * (n / 2 + 1)) {
     layout_.z0 = {0};
     layout_.nz = {n};
     fft::set_planner_threads(threads);
-    plan_ = fftwf_plan_dft_c2r_3d(n, n, n, reinterpret_cast<fftwf_complex*>(buffer_.data()),
-                                  reinterpret_cast<float*>(buffer_.data()), FFTW_ESTIMATE);
-    if (!plan_) throw std::runtime_error("FFTW could not plan an inverse 3D transform");
+    auto* c = reinterpret_cast<fftwf_complex*>(buffer_.data());
+    auto* r = reinterpret_cast<float*>(buffer_.data());
+    inverse_ = fftwf_plan_dft_c2r_3d(n, n, n, c, r, FFTW_ESTIMATE);
+    forward_ = fftwf_plan_dft_r2c_3d(n, n, n, r, c, FFTW_ESTIMATE);
+    if (!inverse_ || !forward_) throw std::runtime_error("FFTW could not plan a 3D real transform");
   }
-  ~LocalInverseFft() override { fftwf_destroy_plan(plan_); }
+  ~LocalRealFft() override {
+    fftwf_destroy_plan(inverse_);
+    fftwf_destroy_plan(forward_);
+  }
   int n() const override { return n_; }
   const SlabLayout& layout() const override { return layout_; }
   std::complex<float>* fourier_slab() override { return buffer_.data(); }
   float* real_slab() override { return reinterpret_cast<float*>(buffer_.data()); }
-  void execute() override { fftwf_execute(plan_); }
+  void forward() override { fftwf_execute(forward_); }
+  void inverse() override { fftwf_execute(inverse_); }
   int rank() const override { return 0; }
 
  private:
   int n_;
   SlabLayout layout_;
   fft::AlignedBuffer<std::complex<float>> buffer_;
-  fftwf_plan plan_ = nullptr;
+  fftwf_plan inverse_ = nullptr, forward_ = nullptr;
 };
 
 class LocalContext final : public Context {
  public:
   int rank() const override { return 0; }
   int size() const override { return 1; }
+  int ranks_on_node() const override { return 1; }
   void barrier_collective() override {}
   void sum_collective(std::span<double>) override {}
   void sum_collective(std::span<long long>) override {}
@@ -58,8 +64,12 @@ class LocalContext final : public Context {
     return {mine.begin(), mine.end()};
   }
   std::vector<std::string> gather_text_to_root_collective(const std::string& mine) override { return {mine}; }
-  std::unique_ptr<DistributedInverseFft> make_inverse_fft_collective(int n, int threads) override {
-    return std::make_unique<LocalInverseFft>(n, threads);
+  Received exchange_collective(std::span<const float> send, std::span<const std::size_t> counts) override {
+    if (counts.size() != 1 || counts[0] != send.size()) throw std::logic_error("exchange: counts do not match");
+    return Received{{send.begin(), send.end()}, {send.size()}};
+  }
+  std::unique_ptr<DistributedRealFft> make_real_fft_collective(int n, int threads) override {
+    return std::make_unique<LocalRealFft>(n, threads);
   }
 };
 

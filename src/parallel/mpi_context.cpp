@@ -18,9 +18,9 @@ namespace {
 // Messages are split so that no count exceeds what an int holds (large boxes).
 constexpr std::size_t kMaxChunk = std::size_t(1) << 28;
 
-class MpiInverseFft final : public DistributedInverseFft {
+class MpiRealFft final : public DistributedRealFft {
  public:
-  MpiInverseFft(MPI_Comm comm, int n, int threads) : comm_(comm), n_(n) {
+  MpiRealFft(MPI_Comm comm, int n, int threads) : comm_(comm), n_(n) {
     MPI_CHECK(MPI_Comm_rank, comm_, &rank_);
     int size = 0;
     MPI_CHECK(MPI_Comm_size, comm_, &size);
@@ -28,9 +28,11 @@ class MpiInverseFft final : public DistributedInverseFft {
     const ptrdiff_t alloc = fftwf_mpi_local_size_3d(n, n, n / 2 + 1, comm_, &local_n0, &local_0_start);
     buffer_ = fft::AlignedBuffer<std::complex<float>>(std::size_t(std::max<ptrdiff_t>(alloc, 1)));
     fft::set_planner_threads(threads);
-    plan_ = fftwf_mpi_plan_dft_c2r_3d(n, n, n, reinterpret_cast<fftwf_complex*>(buffer_.data()),
-                                      reinterpret_cast<float*>(buffer_.data()), comm_, FFTW_ESTIMATE);
-    if (!plan_) throw Error("FFTW-MPI", "n", std::to_string(n), "a plannable distributed 3D size");
+    auto* c = reinterpret_cast<fftwf_complex*>(buffer_.data());
+    auto* r = reinterpret_cast<float*>(buffer_.data());
+    inverse_ = fftwf_mpi_plan_dft_c2r_3d(n, n, n, c, r, comm_, FFTW_ESTIMATE);
+    forward_ = fftwf_mpi_plan_dft_r2c_3d(n, n, n, r, c, comm_, FFTW_ESTIMATE);
+    if (!inverse_ || !forward_) throw Error("FFTW-MPI", "n", std::to_string(n), "a plannable distributed 3D size");
     layout_.z0.assign(std::size_t(size), 0);
     layout_.nz.assign(std::size_t(size), 0);
     int mine[2] = {int(local_0_start), int(local_n0)};
@@ -41,12 +43,16 @@ class MpiInverseFft final : public DistributedInverseFft {
       layout_.nz[r] = all[2 * r + 1];
     }
   }
-  ~MpiInverseFft() override { fftwf_destroy_plan(plan_); }
+  ~MpiRealFft() override {
+    fftwf_destroy_plan(inverse_);
+    fftwf_destroy_plan(forward_);
+  }
   int n() const override { return n_; }
   const SlabLayout& layout() const override { return layout_; }
   std::complex<float>* fourier_slab() override { return buffer_.data(); }
   float* real_slab() override { return reinterpret_cast<float*>(buffer_.data()); }
-  void execute() override { fftwf_execute(plan_); }
+  void forward() override { fftwf_execute(forward_); }
+  void inverse() override { fftwf_execute(inverse_); }
   int rank() const override { return rank_; }
 
  private:
@@ -54,7 +60,7 @@ class MpiInverseFft final : public DistributedInverseFft {
   int n_, rank_ = 0;
   SlabLayout layout_;
   fft::AlignedBuffer<std::complex<float>> buffer_;
-  fftwf_plan plan_ = nullptr;
+  fftwf_plan inverse_ = nullptr, forward_ = nullptr;
 };
 
 class MpiContext final : public Context {
@@ -62,8 +68,13 @@ class MpiContext final : public Context {
   explicit MpiContext(MPI_Comm comm) : comm_(comm) {
     MPI_CHECK(MPI_Comm_rank, comm_, &rank_);
     MPI_CHECK(MPI_Comm_size, comm_, &size_);
+    MPI_Comm node;
+    MPI_CHECK(MPI_Comm_split_type, comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node);
+    MPI_CHECK(MPI_Comm_size, node, &on_node_);
+    MPI_CHECK(MPI_Comm_free, &node);
   }
   int rank() const override { return rank_; }
+  int ranks_on_node() const override { return on_node_; }
   int size() const override { return size_; }
   void barrier_collective() override { MPI_CHECK(MPI_Barrier, comm_); }
 
@@ -195,13 +206,52 @@ class MpiContext final : public Context {
     return out;
   }
 
-  std::unique_ptr<DistributedInverseFft> make_inverse_fft_collective(int n, int threads) override {
-    return std::make_unique<MpiInverseFft>(comm_, n, threads);
+  // Counts first (one MPI_Alltoall), then the values point to point in chunks, so no count exceeds
+  // what an int holds however large the parts are.
+  Received exchange_collective(std::span<const float> send, std::span<const std::size_t> send_counts) override {
+    if (send_counts.size() != std::size_t(size_)) throw InternalError("exchange: one count per rank expected");
+    std::vector<unsigned long long> out_counts(send_counts.begin(), send_counts.end()), in_counts(static_cast<std::size_t>(size_));
+    MPI_CHECK(MPI_Alltoall, out_counts.data(), 1, MPI_UNSIGNED_LONG_LONG, in_counts.data(), 1,
+              MPI_UNSIGNED_LONG_LONG, comm_);
+    Received got;
+    got.counts.assign(in_counts.begin(), in_counts.end());
+    std::size_t total = 0;
+    std::vector<std::size_t> in_offset(static_cast<std::size_t>(size_)), out_offset(static_cast<std::size_t>(size_));
+    for (int r = 0; r < size_; ++r) {
+      in_offset[r] = total;
+      total += got.counts[r];
+    }
+    for (int r = 1; r < size_; ++r) out_offset[r] = out_offset[r - 1] + send_counts[r - 1];
+    if (out_offset.back() + send_counts.back() != send.size()) throw InternalError("exchange: counts do not match");
+    got.values.resize(total);
+    std::vector<MPI_Request> requests;
+    for (int r = 0; r < size_; ++r) {
+      if (r == rank_) {
+        std::copy_n(send.data() + out_offset[r], send_counts[r], got.values.data() + in_offset[r]);
+        continue;
+      }
+      for (std::size_t i = 0; i < got.counts[r]; i += kMaxChunk) {
+        requests.emplace_back();
+        MPI_CHECK(MPI_Irecv, got.values.data() + in_offset[r] + i, int(std::min(kMaxChunk, got.counts[r] - i)),
+                  MPI_FLOAT, r, 13, comm_, &requests.back());
+      }
+      for (std::size_t i = 0; i < send_counts[r]; i += kMaxChunk) {
+        requests.emplace_back();
+        MPI_CHECK(MPI_Isend, send.data() + out_offset[r] + i, int(std::min(kMaxChunk, send_counts[r] - i)),
+                  MPI_FLOAT, r, 13, comm_, &requests.back());
+      }
+    }
+    MPI_CHECK(MPI_Waitall, int(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
+    return got;
+  }
+
+  std::unique_ptr<DistributedRealFft> make_real_fft_collective(int n, int threads) override {
+    return std::make_unique<MpiRealFft>(comm_, n, threads);
   }
 
  private:
   MPI_Comm comm_;
-  int rank_ = 0, size_ = 1;
+  int rank_ = 0, size_ = 1, on_node_ = 1;
 };
 
 }  // namespace

@@ -1,4 +1,5 @@
-// Finishing a reconstruction on the z-slabs a rank owns: divide, inverse FFT, crop, gridding correction.
+// Finishing a reconstruction on the z-slabs a rank owns: reduce, Friedel plane, divide, inverse FFT,
+// crop, gridding correction.
 #pragma once
 
 #include <array>
@@ -6,21 +7,31 @@
 #include <functional>
 #include <vector>
 
-#include "cspt/core/volume.hpp"
 #include "cspt/parallel/context.hpp"
 #include "cspt/recon/fourier_accumulator.hpp"
+#include "cspt/recon/slab_grid.hpp"
+#include "cspt/recon/volume_slab.hpp"
 
 namespace cspt::detail {
 
-/// The accumulator cells of the z-slabs this rank owns, after summing over ranks.
+/// The summed accumulator cells of the z-slabs this rank owns, both halves.
 struct ReducedSlabs {
   int n_pad = 0, z0 = 0, nz = 0;
-  std::vector<AccumulatorCell> half[2];
+  SlabGrid half[2];
 };
 
-/// Collective: sum both halves over ranks into the slab owners. Frees the local accumulators. A rank
-/// that holds no particles of a half has an empty accumulator for it and contributes zeros.
-ReducedSlabs reduce_to_slabs_collective(parallel::Context& ctx, FourierAccumulator (&local)[2], int n_pad);
+/// Empty slab grids for this rank's planes of ctx.slab_layout(n_pad), holding cells within `radius`.
+ReducedSlabs make_slab_grids_collective(parallel::Context& ctx, int n_pad, double radius);
+
+/// Collective: sum both halves' full grids over ranks into the slab owners (compact grids within
+/// `radius`). Frees the full grids. A rank without particles of a half has an empty grid for it and
+/// contributes zeros. The full grids' Friedel plane must be complete.
+ReducedSlabs reduce_full_grids_collective(parallel::Context& ctx, FourierAccumulator (&local)[2], int n_pad,
+                                          double radius);
+
+/// Collective: make the kx = 0 plane Hermitian across ranks (FourierAccumulator::complete_friedel_plane
+/// for slabs that received every contribution directly).
+void complete_friedel_plane_collective(parallel::Context& ctx, ReducedSlabs& s);
 
 /// Per shell (in units of the unpadded box) sums of D over cells with radius <= r_max, for both
 /// halves and their count, summed over ranks: returns {sum D1, sum D2, count} per shell.
@@ -29,11 +40,12 @@ std::vector<std::array<double, 3>> shell_weight_sums_collective(parallel::Contex
 
 /// Maps one pair of reduced cells (half 1, half 2) and its shell radius (in unpadded pixels) to the
 /// Fourier value of the output map.
-using CellRule = std::function<std::complex<float>(const AccumulatorCell&, const AccumulatorCell&, double)>;
+using CellRule = std::function<std::complex<float>(const SlabCell&, const SlabCell&, double)>;
 
 /// Collective: build the map whose Fourier coefficients `rule` gives, via the distributed inverse FFT,
-/// crop it to `box`, correct for trilinear interpolation, and gather it on the root.
-Volume finish_map_collective(parallel::Context& ctx, const ReducedSlabs& s, int box, double pixel_size_A,
-                             double r_max_px, int threads, const CellRule& rule);
+/// crop it to `box` and correct for trilinear interpolation. Each rank returns the planes of the
+/// cropped map that its slab of the padded map covers (possibly none).
+VolumeSlab finish_map_collective(parallel::Context& ctx, const ReducedSlabs& s, int box, double pixel_size_A,
+                                 double r_max_px, int threads, const CellRule& rule);
 
 }  // namespace cspt::detail

@@ -6,11 +6,10 @@
 #include <cmath>
 #include <complex>
 #include <numbers>
-#include <random>
 
 #include "cspt/fft/transforms.hpp"
-#include "cspt/recon/mask.hpp"
 #include "cspt/util/error.hpp"
+#include "recon/fsc_internal.hpp"
 
 namespace cspt {
 namespace {
@@ -62,17 +61,10 @@ std::vector<double> fsc_of_transforms(const FourierVolume& fa, const FourierVolu
 /// Replace the phases beyond shell `from_shell` by random ones, in place.
 void randomize_phases(FourierVolume& f, int from_shell, std::uint64_t seed) {
   const auto& shells = shell_index(f.n());
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> phase(0.0, 2.0 * std::numbers::pi);
   for (std::size_t i = 0; i < f.size(); ++i) {
     if (shells[i] <= from_shell) continue;
-    f.data()[i] = std::polar(std::abs(f.data()[i]), float(phase(rng)));
+    f.data()[i] = std::polar(std::abs(f.data()[i]), detail::random_phase(seed, i));
   }
-}
-
-Volume masked(Volume v, const Volume& mask) {
-  apply_mask(v, mask);
-  return v;
 }
 
 }  // namespace
@@ -105,34 +97,11 @@ Volume randomize_phases_beyond(const Volume& v, int from_shell, std::uint64_t se
 GoldStandardFsc gold_standard_fsc(const Volume& half1, const Volume& half2, const Volume& mask,
                                   std::uint64_t seed, int threads) {
   check_pair(half1, half2);
+  check_pair(half1, mask);
   const int n = half1.nx();
-  const double px = half1.pixel_size_A();
-  GoldStandardFsc g;
-  FourierVolume f1 = fft::forward(half1, threads), f2 = fft::forward(half2, threads);
-  g.unmasked = fsc_of_transforms(f1, f2);
-  g.masked = fsc_of_transforms(fft::forward(masked(half1, mask), threads), fft::forward(masked(half2, mask), threads));
-
-  int ir = int(g.unmasked.size()) - 1;
-  for (std::size_t i = 1; i < g.unmasked.size(); ++i)
-    if (g.unmasked[i] < 0.8) {
-      ir = int(i);
-      break;
-    }
-  g.randomize_from_shell = ir;
-  // The unmasked transforms are reused: randomise, back to real space, mask, forward again.
-  randomize_phases(f1, ir, seed);
-  randomize_phases(f2, ir, seed + 1);
-  g.randomized_masked = fsc_of_transforms(fft::forward(masked(fft::inverse(f1, threads), mask), threads),
-                                          fft::forward(masked(fft::inverse(f2, threads), mask), threads));
-
-  g.corrected = g.masked;
-  for (std::size_t i = std::size_t(ir) + 2; i < g.masked.size(); ++i) {
-    const double fn = g.randomized_masked[i];
-    g.corrected[i] = fn < 1.0 ? (g.masked[i] - fn) / (1.0 - fn) : 0.0;
-  }
-  g.resolution_A = resolution_at_threshold_A(g.corrected, 0.143, n, px);
-  g.resolution_unmasked_A = resolution_at_threshold_A(g.unmasked, 0.143, n, px);
-  return g;
+  auto local = parallel::make_local_context();
+  return gold_standard_fsc_collective(*local, slab_of(half1, 0, n), slab_of(half2, 0, n), slab_of(mask, 0, n), seed,
+                                      threads);
 }
 
 std::string fsc_table_csv(const GoldStandardFsc& f, int n, double pixel_size_A) {

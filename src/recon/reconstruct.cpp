@@ -9,8 +9,11 @@
 
 #include "cspt/parallel/guarded.hpp"
 #include "cspt/parallel/partition.hpp"
+#include "cspt/recon/memory_model.hpp"
 #include "cspt/util/error.hpp"
+#include "cspt/util/node_memory.hpp"
 #include "recon/finish_slabs.hpp"
+#include "recon/insert_slabs.hpp"
 
 namespace cspt {
 namespace {
@@ -37,6 +40,45 @@ void order_by_slice_plane(const ParticleSet& set, std::vector<std::size_t>& mine
 
 }  // namespace
 
+ReconstructionPlan plan_reconstruction_collective(parallel::Context& ctx, const ParticleSet& set, int box,
+                                                  const ReconstructOptions& opts) {
+  const ReconstructShape shape = reconstruct_shape(set, box, opts, ctx.size());
+  ReconstructionPlan plan;
+  // The budget of one rank: the configured limit, and this node's free memory shared by its ranks.
+  double budget = opts.memory_limit_bytes > 0 ? opts.memory_limit_bytes : 1e300;
+  const double node = node_available_memory_bytes();
+  if (node > 0) budget = std::min(budget, node / ctx.ranks_on_node());
+  std::vector<double> budgets(static_cast<std::size_t>(ctx.size()), 0.0);
+  budgets[ctx.rank()] = budget;
+  ctx.sum_collective(budgets);
+  plan.budget_bytes = *std::min_element(budgets.begin(), budgets.end());
+  plan.insertion = opts.insertion;
+  if (plan.insertion == InsertionMode::automatic) {
+    // Full grids are the fastest where they fit (docs/performance.md); otherwise slabs only.
+    const bool fits = reconstruct_memory_per_rank(shape, InsertionMode::full_grids).peak_bytes() <= plan.budget_bytes;
+    plan.insertion = fits || ctx.size() == 1 ? InsertionMode::full_grids : InsertionMode::send_to_owners;
+  }
+  plan.memory = reconstruct_memory_per_rank(shape, plan.insertion);
+  return plan;
+}
+
+const char* insertion_mode_name(InsertionMode m) {
+  switch (m) {
+    case InsertionMode::automatic: return "auto";
+    case InsertionMode::full_grids: return "full-grids";
+    case InsertionMode::send_to_owners: return "send-to-owners";
+    case InsertionMode::own_slab: return "own-slab";
+  }
+  return "?";
+}
+
+InsertionMode parse_insertion_mode(const std::string& name, const std::string& field) {
+  for (auto m : {InsertionMode::automatic, InsertionMode::full_grids, InsertionMode::send_to_owners,
+                 InsertionMode::own_slab})
+    if (name == insertion_mode_name(m)) return m;
+  throw ConfigError("reconstruct", field, name, "one of auto, full-grids, send-to-owners, own-slab");
+}
+
 ReconstructionResult reconstruct_collective(parallel::Context& ctx, const ParticleSet& set,
                                             const ImageSource& images, const ReconstructOptions& opts,
                                             const Volume& mask) {
@@ -46,6 +88,8 @@ ReconstructionResult reconstruct_collective(parallel::Context& ctx, const Partic
   const int n_pad = box * opts.pad;
   double r_max = box / 2.0 - 1.0;
   if (opts.max_resolution_A > 0) r_max = std::min(r_max, box * px / opts.max_resolution_A);
+  // The cells a trilinear splat of an inserted point can reach: within sqrt(3) of pad * r_max.
+  const double grid_radius = opts.pad * r_max + 2.0;
 
   std::vector<int> particle_of(set.projections.size());
   std::vector<int> half_of(static_cast<std::size_t>(set.n_particles), 1);
@@ -53,13 +97,20 @@ ReconstructionResult reconstruct_collective(parallel::Context& ctx, const Partic
     particle_of[i] = set.projections[i].particle;
     half_of.at(std::size_t(particle_of[i])) = set.projections[i].half;
   }
-  auto mine = parallel::projections_of_rank(particle_of, set.n_particles, ctx.rank(), ctx.size(), half_of);
-  // A rank allocates the grid of a half-set only if it holds particles of that half.
-  bool holds[2] = {false, false};
-  for (auto i : mine) holds[set.projections[i].half == 2 ? 1 : 0] = true;
+  const InsertionMode mode = opts.insertion == InsertionMode::automatic
+                                 ? plan_reconstruction_collective(ctx, set, box, opts).insertion
+                                 : opts.insertion;
+  std::vector<std::size_t> mine;
+  if (mode == InsertionMode::own_slab) {
+    mine.resize(set.projections.size());
+    for (std::size_t i = 0; i < mine.size(); ++i) mine[i] = i;
+  } else {
+    mine = parallel::projections_of_rank(particle_of, set.n_particles, ctx.rank(), ctx.size(), half_of);
+  }
   order_by_slice_plane(set, mine);
 
   ReconstructionResult result;
+  result.insertion = mode;
   auto t0 = std::chrono::steady_clock::now();
   const auto lap = [&result, &t0](const char* stage) {
     const auto t = std::chrono::steady_clock::now();
@@ -68,24 +119,33 @@ ReconstructionResult reconstruct_collective(parallel::Context& ctx, const Partic
   };
   result.n_particles = std::size_t(set.n_particles);
   result.n_projections = set.projections.size();
+  ReconstructOptions rank_opts = opts;
+  if (!ctx.is_root()) rank_opts.progress = nullptr;
 
-  FourierAccumulator local[2] = {FourierAccumulator(holds[0] ? n_pad : 0), FourierAccumulator(holds[1] ? n_pad : 0)};
-  {
+  detail::ReducedSlabs slabs;
+  if (mode == InsertionMode::full_grids) {
+    // A rank allocates the grid of a half-set only if it holds particles of that half.
+    bool holds[2] = {false, false};
+    for (auto i : mine) holds[set.projections[i].half == 2 ? 1 : 0] = true;
     HalfAccumulators acc;
-    acc.half[0] = std::move(local[0]);
-    acc.half[1] = std::move(local[1]);
-    ReconstructOptions rank_opts = opts;
-    if (!ctx.is_root()) rank_opts.progress = nullptr;
+    for (int h = 0; h < 2; ++h) acc.half[h] = FourierAccumulator(holds[h] ? n_pad : 0);
     // A failure on one rank must stop all of them at the next collective, not hang the others.
     parallel::run_guarded_collective(ctx, [&] { insert_projections(set, images, mine, rank_opts, acc); });
-    local[0] = std::move(acc.half[0]);
-    local[1] = std::move(acc.half[1]);
+    for (auto& g : acc.half)
+      if (g.size() > 0) g.complete_friedel_plane();
+    lap("insert");
+    slabs = detail::reduce_full_grids_collective(ctx, acc.half, n_pad, grid_radius);
+    lap("reduce");
+  } else {
+    slabs = detail::make_slab_grids_collective(ctx, n_pad, grid_radius);
+    detail::insert_into_slabs_collective(ctx, set, images, mine, rank_opts, slabs);
+    lap("insert");
+    detail::complete_friedel_plane_collective(ctx, slabs);
+    lap("reduce");
   }
-  lap("insert");
-  const auto slabs = detail::reduce_to_slabs_collective(ctx, local, n_pad);
-  lap("reduce");
 
-  // Half-maps: N_h / (D_h + tau <D_h>).
+  // Half-maps: N_h / (D_h + tau <D_h>), moved into the layout of the box-size transforms.
+  const auto box_layout = ctx.slab_layout(box);
   const auto shells = detail::shell_weight_sums_collective(ctx, slabs, box, r_max);
   double sum_d[2] = {0, 0}, count = 0;
   for (const auto& s : shells) {
@@ -93,24 +153,21 @@ ReconstructionResult reconstruct_collective(parallel::Context& ctx, const Partic
     sum_d[1] += s[1];
     count += s[2];
   }
+  VolumeSlab halves[2];
   for (int h = 0; h < 2; ++h) {
     const float tau = float(opts.half_map_tau * (count > 0 ? sum_d[h] / count : 0.0)) + 1e-30f;
-    const auto rule = [h, tau](const AccumulatorCell& a, const AccumulatorCell& b, double) {
-      const AccumulatorCell& c = h == 0 ? a : b;
+    const auto rule = [h, tau](const SlabCell& a, const SlabCell& b, double) {
+      const SlabCell& c = h == 0 ? a : b;
       return std::complex<float>(c.re, c.im) / (c.weight + tau);
     };
-    Volume v = detail::finish_map_collective(ctx, slabs, box, px, r_max, opts.threads, rule);
-    (h == 0 ? result.half1 : result.half2) = std::move(v);
+    halves[h] = redistribute_collective(
+        ctx, detail::finish_map_collective(ctx, slabs, box, px, r_max, opts.threads, rule), box_layout);
   }
-
   lap("half_maps");
-  // FSC on the root, shared with every rank for the combined map's Wiener filter.
-  std::vector<double> fsc;
-  if (ctx.is_root()) {
-    result.fsc = gold_standard_fsc(result.half1, result.half2, mask, opts.seed, opts.threads);
-    fsc = result.fsc.corrected;
-  }
-  ctx.broadcast_collective(fsc);
+
+  const VolumeSlab mask_slab = scatter_volume_collective(ctx, mask, box_layout);
+  result.fsc = gold_standard_fsc_collective(ctx, halves[0], halves[1], mask_slab, opts.seed, opts.threads);
+  const std::vector<double>& fsc = result.fsc.corrected;
   lap("fsc");
 
   // Combined map: (N1 + N2) / (D1 + D2 + <D1 + D2>_shell / SSNR_shell), where the SSNR of the full
@@ -123,13 +180,20 @@ ReconstructionResult reconstruct_collective(parallel::Context& ctx, const Partic
     const double mean_d = (shells[i][0] + shells[i][1]) / shells[i][2];
     inv_ssnr_weight[i] = float(mean_d * (1 - full) / full);
   }
-  const auto combined = [&inv_ssnr_weight](const AccumulatorCell& a, const AccumulatorCell& b, double r) {
+  const auto combined = [&inv_ssnr_weight](const SlabCell& a, const SlabCell& b, double r) {
     const auto shell = std::size_t(std::lround(r));
     if (shell >= inv_ssnr_weight.size() || inv_ssnr_weight[shell] < 0) return std::complex<float>(0.0f);
     return std::complex<float>(a.re + b.re, a.im + b.im) / (a.weight + b.weight + inv_ssnr_weight[shell] + 1e-30f);
   };
-  result.map = detail::finish_map_collective(ctx, slabs, box, px, r_max, opts.threads, combined);
+  const VolumeSlab map = detail::finish_map_collective(ctx, slabs, box, px, r_max, opts.threads, combined);
   lap("combined_map");
+
+  // Only now, with the grids freed, do whole volumes exist, and only on the root.
+  for (auto& g : slabs.half) g.release();
+  result.half1 = gather_volume_collective(ctx, halves[0]);
+  result.half2 = gather_volume_collective(ctx, halves[1]);
+  result.map = gather_volume_collective(ctx, map);
+  lap("gather");
   return result;
 }
 

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The same reconstruction under mpirun with 1, 2 and 3 ranks (and 1 or 2 threads) gives the same maps
-# to 1e-5 relative, and the FFTW-MPI slab finishing is really distributed.
+# to 1e-5 relative, whichever way projections reach the slab-distributed grids (full grids reduced
+# at the end, slice points sent to the slab owners, or every rank inserting its own slab).
 source "$(dirname "$0")/../integration/lib.sh"
 fx=${1:?fixture folder}
 work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT
@@ -16,6 +17,26 @@ for n in 2 3; do
     else cat "$work/cmp.txt"; fail "$n ranks: $m.mrc differs"; fi
   done
 done
+for mode in send-to-owners own-slab; do
+  for n in 2 3; do
+    "${MPIRUN[@]}" -n $n "$CSPT" reconstruct --star particles.star -o "$work/$mode$n" --threads $((n == 2 ? 2 : 1)) \
+      --insertion $mode > "$work/$mode$n.log" 2>&1 || { cat "$work/$mode$n.log"; fail "$mode, $n ranks run"; continue; }
+    [ "$(json_get "$work/$mode$n/summary.json" insertion)" = "$mode" ] && pass "$mode, $n ranks: mode reported" \
+      || fail "$mode: insertion in summary.json"
+    for m in half1 half2 map; do
+      if "$TESTDATA" compare --a "$work/$mode$n/$m.mrc" --b "$work/r1/$m.mrc" --max-rel-diff 1e-5 > "$work/cmp.txt"; then
+        pass "$mode, $n ranks: $m.mrc equals the 1-rank full-grid map ($(head -1 "$work/cmp.txt"))"
+      else cat "$work/cmp.txt"; fail "$mode, $n ranks: $m.mrc differs"; fi
+    done
+  done
+done
+grep -q "peak memory per rank about" "$work/r1.log" && pass "the memory per rank is stated: $(grep -o 'peak memory.*' "$work/r1.log")" \
+  || fail "no memory statement"
+# A configured limit below the statement refuses the run before any work, naming the numbers.
+set +e; "${MPIRUN[@]}" -n 2 "$CSPT" reconstruct --star particles.star -o "$work/tight" --max-memory-gb 0.01 > "$work/tight.log" 2>&1; rc=$?; set -e
+if [ $rc -eq 2 ] && grep -q "max-memory-gb.*peak memory per rank.*at most 0.01 GB" "$work/tight.log" && [ ! -e "$work/tight" ]; then
+  pass "a run over --max-memory-gb is refused (exit 2): $(grep -o 'peak memory per rank.*' "$work/tight.log" | head -1 | cut -c1-160)"
+else cat "$work/tight.log"; fail "memory limit not enforced (exit $rc)"; fi
 # Every rank wrote nothing itself: only the root's files exist, with no staging left behind.
 [ -z "$(find "$work/r3" -name '.staging*')" ] && pass "no staging folders left" || fail "staging folder left"
 # A failure on one rank's share (a NaN image near the end, on the last rank) stops every rank with

@@ -17,22 +17,24 @@ struct SlabLayout {
   int owner_count() const { return int(z0.size()); }
 };
 
-/// An inverse real FFT of an n^3 grid whose Fourier coefficients are spread over the ranks in
-/// z-slabs (FFTW order on kz and ky, kx in 0..n/2). Input and output share memory, as FFTW's in-place
-/// transforms do: the real slab has rows padded to 2*(n/2+1) floats.
-class DistributedInverseFft {
+/// A real 3D FFT of an n^3 grid spread over the ranks in z-slabs, both directions on one buffer (as
+/// FFTW's in-place transforms): the Fourier side is local_nz x n x (n/2+1) complex values (FFTW order
+/// on kz and ky, kx in 0..n/2), the real side local_nz x n x 2*(n/2+1) floats (only the first n of
+/// each row are data). Neither direction normalises (a round trip scales by n^3).
+class DistributedRealFft {
  public:
-  virtual ~DistributedInverseFft() = default;
+  virtual ~DistributedRealFft() = default;
   virtual int n() const = 0;
   virtual const SlabLayout& layout() const = 0;
   int local_z0() const;
   int local_nz() const;
-  /// local_nz x n x (n/2+1) complex values, FFTW order on ky.
+  std::size_t real_row_floats() const { return 2 * (std::size_t(n()) / 2 + 1); }
   virtual std::complex<float>* fourier_slab() = 0;
-  /// local_nz x n x 2*(n/2+1) floats (only the first n of each row are the result).
   virtual float* real_slab() = 0;
-  /// Collective: every rank calls it. Unnormalised (scales by n^3).
-  virtual void execute() = 0;
+  /// Collective: real side -> Fourier side.
+  virtual void forward() = 0;
+  /// Collective: Fourier side -> real side.
+  virtual void inverse() = 0;
   virtual int rank() const = 0;
 };
 
@@ -44,6 +46,8 @@ class Context {
   virtual int rank() const = 0;
   virtual int size() const = 0;
   bool is_root() const { return rank() == 0; }
+  /// How many ranks of this context share this rank's node (and so its memory).
+  virtual int ranks_on_node() const = 0;
   /// A short label for messages, e.g. "rank 2/3".
   std::string label() const;
 
@@ -68,8 +72,15 @@ class Context {
   virtual std::vector<float> gather_to_root_collective(std::span<const float> mine) = 0;
   /// Each rank's text, in rank order, on the root; other ranks get an empty vector.
   virtual std::vector<std::string> gather_text_to_root_collective(const std::string& mine) = 0;
-  /// Make a distributed inverse FFT of an n^3 grid using `threads` threads per rank.
-  virtual std::unique_ptr<DistributedInverseFft> make_inverse_fft_collective(int n, int threads) = 0;
+  /// All-to-all: `send` holds the floats for rank 0, then rank 1, ... (send_counts[r] of them for rank
+  /// r). Returns what every rank sent to this one, in rank order, and how many floats came from each.
+  struct Received {
+    std::vector<float> values;
+    std::vector<std::size_t> counts;
+  };
+  virtual Received exchange_collective(std::span<const float> send, std::span<const std::size_t> send_counts) = 0;
+  /// Make a distributed real FFT of an n^3 grid using `threads` threads per rank.
+  virtual std::unique_ptr<DistributedRealFft> make_real_fft_collective(int n, int threads) = 0;
 };
 
 /// One process, no MPI: the default for unit tests and single-core runs.

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "cspt/core/volume.hpp"
+#include "cspt/parallel/context.hpp"
+#include "cspt/recon/volume_slab.hpp"
 
 namespace cspt {
 
@@ -24,7 +26,8 @@ inline double shell_frequency_per_A(int shell, int n, double pixel_size_A) {
 double resolution_at_threshold_A(const std::vector<double>& fsc, double threshold, int n, double pixel_size_A);
 
 /// Copy of `v` whose Fourier phases beyond shell `from_shell` (exclusive) are replaced by random
-/// ones (amplitudes kept), deterministically for a seed.
+/// ones (amplitudes kept), deterministically for a seed: the phase of a coefficient depends only on
+/// the seed and the coefficient's index, so a distributed transform draws the same phases.
 Volume randomize_phases_beyond(const Volume& v, int from_shell, std::uint64_t seed, int threads = 1);
 
 /// The gold-standard FSC set of curves, as RELION's post-processing computes them (Chen et al. 2013).
@@ -39,6 +42,12 @@ struct GoldStandardFsc {
 /// beyond the shell where the unmasked FSC first drops below 0.8.
 GoldStandardFsc gold_standard_fsc(const Volume& half1, const Volume& half2, const Volume& mask,
                                   std::uint64_t seed = 20140101, int threads = 1);
+
+/// Collective: the same curves for volumes spread over the ranks in the layout ctx.slab_layout(n),
+/// computed with distributed transforms, so that no rank ever holds a whole volume. Every rank
+/// returns the curves.
+GoldStandardFsc gold_standard_fsc_collective(parallel::Context& ctx, const VolumeSlab& half1, const VolumeSlab& half2,
+                                             const VolumeSlab& mask, std::uint64_t seed = 20140101, int threads = 1);
 
 /// The curves as CSV text: shell, frequency_per_A, resolution_A, fsc_unmasked, fsc_masked,
 /// fsc_masked_randomized, fsc_corrected (one line per shell, with a header).

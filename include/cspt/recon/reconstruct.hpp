@@ -16,11 +16,25 @@
 #include "cspt/recon/fsc.hpp"
 #include "cspt/recon/image_source.hpp"
 #include "cspt/recon/particle_set.hpp"
+#include "cspt/util/memory_estimate.hpp"
 
 namespace cspt {
 
 /// Called with (projections done, projections total) on the root as work proceeds.
 using ProgressFn = std::function<void(std::size_t, std::size_t)>;
+
+/// How projections reach the Fourier grids (docs/performance.md compares them).
+enum class InsertionMode {
+  automatic,       ///< full_grids when they fit in memory_limit_bytes per rank, else send_to_owners
+  full_grids,      ///< each rank fills whole grids of its half-sets, reduced to the slab owners at the end
+  send_to_owners,  ///< each rank prepares its projections and sends every slice point to its slab's owner
+  own_slab,        ///< every rank prepares every projection and keeps the points in its own slab
+};
+
+/// "auto", "full-grids", "send-to-owners", "own-slab".
+const char* insertion_mode_name(InsertionMode m);
+/// The mode of a name as insertion_mode_name gives it; throws ConfigError (field `field`) otherwise.
+InsertionMode parse_insertion_mode(const std::string& name, const std::string& field);
 
 struct ReconstructOptions {
   std::string symmetry = "C1";
@@ -32,6 +46,9 @@ struct ReconstructOptions {
   /// Wiener-style constant: it only matters where a voxel got almost no CTF^2 weight.
   double half_map_tau = 1e-3;
   std::uint64_t seed = 20140101;    ///< phase randomisation in the FSC masking correction
+  InsertionMode insertion = InsertionMode::automatic;
+  /// Bytes one rank may use; automatic mode picks full grids only if their peak fits (0 = no limit).
+  double memory_limit_bytes = 0.0;
   ProgressFn progress;
 };
 
@@ -52,14 +69,29 @@ struct ReconstructionResult {
   Volume map;  ///< both halves combined, Wiener-filtered with the SSNR implied by the corrected FSC
   GoldStandardFsc fsc;
   std::size_t n_particles = 0, n_projections = 0;
+  InsertionMode insertion = InsertionMode::full_grids;  ///< the mode used
   /// Wall time of each stage on this rank, seconds, in the order the stages ran.
   std::vector<std::pair<std::string, double>> stage_seconds;
 };
 
-/// The whole reconstruction, collective over `ctx`: every rank inserts its particles' projections,
-/// accumulators are reduced to z-slab owners, each owner finishes its slabs and the inverse FFT is
-/// distributed; the cropped maps are gathered to the root, which computes the FSC with `mask`
-/// (meaningful on the root only) and broadcasts it for the combined map's Wiener filter.
+/// How a reconstruction will run on these ranks, decided before it starts.
+struct ReconstructionPlan {
+  InsertionMode insertion = InsertionMode::full_grids;  ///< never automatic
+  MemoryEstimate memory;     ///< the busiest rank's peak in that mode
+  double budget_bytes = 0;   ///< what a rank may use: the configured limit and the node's free memory
+                             ///< shared by its ranks, the smallest over all ranks
+};
+
+/// Collective: the insertion mode (automatic: full grids if their peak fits the budget, else
+/// send_to_owners) and the memory it needs per rank.
+ReconstructionPlan plan_reconstruction_collective(parallel::Context& ctx, const ParticleSet& set, int box,
+                                                  const ReconstructOptions& opts);
+
+/// The whole reconstruction, collective over `ctx`: projections are inserted (opts.insertion) so that
+/// each z-slab owner ends with the sums of its slabs; owners finish their slabs with the distributed
+/// inverse FFT; the FSC with `mask` (meaningful on the root only) is computed with distributed
+/// transforms; the combined map is Wiener-filtered with it. Only at the end, after the grids are
+/// freed, are the cropped maps gathered to the root.
 ReconstructionResult reconstruct_collective(parallel::Context& ctx, const ParticleSet& set,
                                             const ImageSource& images, const ReconstructOptions& opts,
                                             const Volume& mask);

@@ -19,14 +19,15 @@
 #include "cspt/recon/mask.hpp"
 #include "cspt/recon/reconstruct.hpp"
 #include "cspt/util/error.hpp"
+#include "cspt/util/node_memory.hpp"
 
 namespace cspt::app {
 namespace {
 
 struct Settings {
-  std::string star, out_dir, mask_path, symmetry = "C1";
+  std::string star, out_dir, mask_path, symmetry = "C1", insertion = "auto";
   int pad = 2, threads = 0;
-  double max_resolution_A = 0.0, mask_radius_A = 0.0, mask_edge_A = 6.0, tau = 1e-3;
+  double max_resolution_A = 0.0, mask_radius_A = 0.0, mask_edge_A = 6.0, tau = 1e-3, max_memory_gb = 0.0;
   bool no_ctf = false;
   unsigned long long seed = 20140101;
 };
@@ -67,6 +68,8 @@ int run_reconstruct(parallel::Context& ctx, std::vector<std::string> raw_args) {
   bind_key(cli, R, "tau", s.tau);
   bind_key(cli, R, "seed", s.seed);
   bind_switch(cli, R, "no-ctf", s.no_ctf);
+  bind_key(cli, R, "insertion", s.insertion);
+  bind_key(cli, R, "max-memory-gb", s.max_memory_gb);
   if (!parse_with_schema(cli, R, raw_args, ctx.is_root())) return 0;
   if (s.threads <= 0) s.threads = default_threads();
   const PointGroup group = point_group(s.symmetry);
@@ -85,9 +88,7 @@ int run_reconstruct(parallel::Context& ctx, std::vector<std::string> raw_args) {
     throw ConfigError("command line", "--maxres", std::to_string(s.max_resolution_A),
                       "at least the Nyquist resolution " + std::to_string(2 * set.pixel_size_A) + " A");
   }
-  const Volume mask = make_mask(s, set.box_px, set.pixel_size_A);
   std::unique_ptr<OutputDir> out;
-  if (ctx.is_root()) out = std::make_unique<OutputDir>(s.out_dir);
 
   ReconstructOptions opts;
   opts.symmetry = group.symbol;
@@ -97,6 +98,30 @@ int run_reconstruct(parallel::Context& ctx, std::vector<std::string> raw_args) {
   opts.threads = s.threads;
   opts.half_map_tau = s.tau;
   opts.seed = s.seed;
+  opts.insertion = parse_insertion_mode(s.insertion, "--insertion");
+  opts.memory_limit_bytes = s.max_memory_gb * 1e9;
+  // The memory each rank will need, stated and checked before any work: a run that cannot fit stops
+  // here with the numbers, instead of being killed by the kernel an hour in.
+  const ReconstructionPlan plan = plan_reconstruction_collective(ctx, set, set.box_px, opts);
+  opts.insertion = plan.insertion;
+  if (ctx.is_root()) {
+    std::fprintf(stderr, "cspt reconstruct: %s insertion, peak memory per rank about %s\n",
+                 insertion_mode_name(plan.insertion), plan.memory.describe().c_str());
+  }
+  if (plan.memory.peak_bytes() > plan.budget_bytes) {
+    const bool configured = s.max_memory_gb > 0 && s.max_memory_gb * 1e9 <= plan.budget_bytes + 1;
+    throw ConfigError(configured ? "--max-memory-gb" : "node memory", "peak memory per rank",
+                      format_gigabytes(plan.memory.peak_bytes()) + " with " + insertion_mode_name(plan.insertion) +
+                          " insertion, box " + std::to_string(set.box_px) + ", pad " + std::to_string(s.pad) +
+                          ", " + std::to_string(s.threads) + " thread(s), " + std::to_string(ctx.size()) + " rank(s)",
+                      "at most " + format_gigabytes(plan.budget_bytes) +
+                          (configured ? " (the configured limit)" : " (this node's free memory shared by its " +
+                                        std::to_string(ctx.ranks_on_node()) + " rank(s))") +
+                          "; use more ranks or nodes, fewer threads, --insertion send-to-owners or a smaller --pad");
+  }
+  // The mask matters on the root only (the FSC scatters it), so only the root makes it.
+  const Volume mask = ctx.is_root() ? make_mask(s, set.box_px, set.pixel_size_A) : Volume();
+  if (ctx.is_root()) out = std::make_unique<OutputDir>(s.out_dir);
   int last_decile = -1;
   opts.progress = [&last_decile, &ctx](std::size_t done, std::size_t total) {
     const int decile = total ? int(10 * done / total) : 10;
@@ -137,6 +162,9 @@ int run_reconstruct(parallel::Context& ctx, std::vector<std::string> raw_args) {
   j["pixel_size_A"] = set.pixel_size_A;
   j["symmetry"] = group.symbol;
   j["pad"] = s.pad;
+  j["insertion"] = insertion_mode_name(result.insertion);
+  j["predicted_peak_memory_per_rank_GB"] = plan.memory.peak_bytes() / 1e9;
+  j["peak_memory_root_GB"] = peak_resident_bytes() / 1e9;
   j["ctf"] = !s.no_ctf;
   j["mask"] = s.mask_path.empty() ? "soft sphere" : s.mask_path;
   j["ranks"] = ctx.size();

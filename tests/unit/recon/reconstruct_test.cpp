@@ -9,6 +9,7 @@
 #include "cspt/core/symmetry.hpp"
 #include "cspt/recon/fsc.hpp"
 #include "cspt/recon/mask.hpp"
+#include "cspt/util/error.hpp"
 #include "memory_image_source.hpp"
 #include "phantom.hpp"
 
@@ -227,6 +228,69 @@ TEST(ReconstructTest, max_resolution_limits_the_map) {
   const auto f = fourier_shell_correlation(r.half1, truth);
   EXPECT_GT(f[10], 0.9);
   EXPECT_LT(std::abs(f[20]), 0.1);
+}
+
+}  // namespace
+}  // namespace cspt
+
+namespace cspt {
+namespace {
+
+double relative_rms_difference(const Volume& a, const Volume& b) {
+  double diff = 0, ref = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    diff += std::pow(double(a.data()[i]) - b.data()[i], 2);
+    ref += std::pow(double(a.data()[i]), 2);
+  }
+  return std::sqrt(diff / ref);
+}
+
+// Slab insertion (compact grids, points routed by plane) must give the full grids' maps: same sums,
+// only the order of additions differs. Odd sizes, a radius limit, symmetry and threads included.
+TEST(ReconstructTest, every_insertion_mode_gives_the_full_grids_maps) {
+  const auto atoms = test::random_phantom(120, 28.0, 41);
+  struct Case {
+    int box, pad, threads;
+    double maxres_A;
+    const char* sym;
+  };
+  for (const Case c : {Case{48, 2, 1, 0.0, "C1"}, Case{45, 2, 2, 0.0, "C1"}, Case{40, 3, 1, 9.0, "D3"}}) {
+    const auto d = make_dataset(atoms, 700, 17, 2.0, c.box);
+    test::MemoryImageSource src(d.images);
+    auto ctx = parallel::make_local_context();
+    const Volume mask = soft_sphere_mask(c.box, kPixelA, 0.4 * c.box * kPixelA, 6.0);
+    ReconstructOptions opts;
+    opts.apply_ctf = false;
+    opts.pad = c.pad;
+    opts.threads = c.threads;
+    opts.max_resolution_A = c.maxres_A;
+    opts.symmetry = c.sym;
+    opts.insertion = InsertionMode::full_grids;
+    const auto full = reconstruct_collective(*ctx, d.set, src, opts, mask);
+    EXPECT_EQ(full.insertion, InsertionMode::full_grids);
+    for (auto mode : {InsertionMode::send_to_owners, InsertionMode::own_slab}) {
+      opts.insertion = mode;
+      const auto slab = reconstruct_collective(*ctx, d.set, src, opts, mask);
+      SCOPED_TRACE(std::string(insertion_mode_name(mode)) + " box " + std::to_string(c.box));
+      EXPECT_EQ(slab.insertion, mode);
+      EXPECT_LT(relative_rms_difference(full.half1, slab.half1), 1e-5);
+      EXPECT_LT(relative_rms_difference(full.half2, slab.half2), 1e-5);
+      EXPECT_LT(relative_rms_difference(full.map, slab.map), 1e-5);
+      EXPECT_NEAR(full.fsc.resolution_A, slab.fsc.resolution_A, 1e-6);
+    }
+  }
+}
+
+TEST(ReconstructTest, insertion_mode_names_round_trip_and_bad_names_are_refused) {
+  for (auto m : {InsertionMode::automatic, InsertionMode::full_grids, InsertionMode::send_to_owners,
+                 InsertionMode::own_slab})
+    EXPECT_EQ(parse_insertion_mode(insertion_mode_name(m), "insertion"), m);
+  try {
+    parse_insertion_mode("slabs", "insertion");
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("one of auto, full-grids, send-to-owners, own-slab"), std::string::npos);
+  }
 }
 
 }  // namespace
