@@ -57,7 +57,7 @@ class LocalContext final : public Context {
   void reduce_to_slabs_collective(const float* full, std::size_t floats_per_z, const SlabLayout& layout,
                                   float* my_slabs) override {
     const std::size_t n = floats_per_z * std::size_t(layout.nz[0]);
-    if (full) std::memcpy(my_slabs, full, sizeof(float) * n);
+    if (full) std::memcpy(my_slabs, full + floats_per_z * std::size_t(layout.z0[0]), sizeof(float) * n);
     else std::fill(my_slabs, my_slabs + n, 0.0f);
   }
   std::vector<float> gather_to_root_collective(std::span<const float> mine) override {

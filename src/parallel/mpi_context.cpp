@@ -139,8 +139,14 @@ class MpiContext final : public Context {
         ++n_holders;
         holder = r;
       }
+    // A rank without a grid sends zeros: as many as the largest message, not a whole chunk's worth.
     std::vector<float> zeros;
-    if (!full && n_holders > 1) zeros.assign(kMaxChunk, 0.0f);
+    if (!full && n_holders > 1) {
+      std::size_t largest = 0;
+      for (int owner = 0; owner < size_; ++owner)
+        largest = std::max(largest, std::min(kMaxChunk, std::size_t(layout.nz[owner]) * floats_per_z));
+      zeros.assign(largest, 0.0f);
+    }
     for (int owner = 0; owner < size_; ++owner) {
       const std::size_t begin = std::size_t(layout.z0[owner]) * floats_per_z;
       const std::size_t count = std::size_t(layout.nz[owner]) * floats_per_z;

@@ -1,7 +1,9 @@
 // Slab-wise finishing of the reconstruction (runs on every rank on its own z-slabs).
 #include "recon/finish_slabs.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <span>
 #include <numbers>
 
 #include "cspt/util/error.hpp"
@@ -13,35 +15,53 @@ inline int signed_index(int i, int n) { return i <= n / 2 ? i : i - n; }
 double sinc(double x) { return std::abs(x) < 1e-12 ? 1.0 : std::sin(x) / x; }
 }  // namespace
 
-ReducedSlabs make_slab_grids_collective(parallel::Context& ctx, int n_pad, double radius) {
+ReducedSlabs make_slab_grids(const parallel::Context& ctx, int n_pad, double radius) {
   ReducedSlabs s;
   s.n_pad = n_pad;
-  const auto layout = ctx.slab_layout(n_pad);
-  s.z0 = layout.z0[ctx.rank()];
-  s.nz = layout.nz[ctx.rank()];
+  s.layout = balanced_slab_layout(n_pad, ctx.size(), radius);
+  s.z0 = s.layout.z0[ctx.rank()];
+  s.nz = s.layout.nz[ctx.rank()];
   for (auto& h : s.half) h = SlabGrid(n_pad, s.z0, s.nz, radius);
   return s;
 }
 
+int finishing_planes_per_round(int n_pad) {
+  const double plane_bytes = double(n_pad) * (n_pad / 2 + 1) * 8.0;
+  return std::max(1, int(64e6 / plane_bytes));
+}
+
 ReducedSlabs reduce_full_grids_collective(parallel::Context& ctx, FourierAccumulator (&local)[2], int n_pad,
                                           double radius) {
-  ReducedSlabs s = make_slab_grids_collective(ctx, n_pad, radius);
-  const auto layout = ctx.slab_layout(n_pad);
+  ReducedSlabs s = make_slab_grids(ctx, n_pad, radius);
   const int nxh = n_pad / 2 + 1;
   const std::size_t per_z = std::size_t(n_pad) * nxh;
+  // In rounds of a few planes per owner, so that the dense sums never need more than ~64 MB.
+  const int per_round = std::max(1, int(64e6 / (double(per_z) * sizeof(AccumulatorCell))));
+  int rounds = 0;
+  for (int nz : s.layout.nz) rounds = std::max(rounds, (nz + per_round - 1) / per_round);
   std::vector<AccumulatorCell> dense;
   for (int h = 0; h < 2; ++h) {
     const bool held = local[h].size() > 0;
-    dense.resize(per_z * std::size_t(s.nz));
-    ctx.reduce_to_slabs_collective(held ? reinterpret_cast<const float*>(local[h].data()) : nullptr, per_z * 4,
-                                   layout, reinterpret_cast<float*>(dense.data()));
-    local[h] = FourierAccumulator();
-    for (int z = s.z0; z < s.z0 + s.nz; ++z)
-      for (int y = 0; y < n_pad; ++y) {
-        SlabCell* out = s.half[h].row(z, y);
-        const AccumulatorCell* in = dense.data() + (std::size_t(z - s.z0) * n_pad + y) * nxh;
-        for (int x = 0, len = s.half[h].row_length(z, y); x < len; ++x) out[x] = {in[x].re, in[x].im, in[x].weight};
+    for (int round = 0; round < rounds; ++round) {
+      parallel::SlabLayout part;
+      for (int r = 0; r < ctx.size(); ++r) {
+        const int end = s.layout.z0[r] + s.layout.nz[r];
+        const int z0 = std::min(end, s.layout.z0[r] + round * per_round);
+        part.z0.push_back(z0);
+        part.nz.push_back(std::min(end, z0 + per_round) - z0);
       }
+      const int z0 = part.z0[ctx.rank()], nz = part.nz[ctx.rank()];
+      dense.resize(per_z * std::size_t(nz));
+      ctx.reduce_to_slabs_collective(held ? reinterpret_cast<const float*>(local[h].data()) : nullptr, per_z * 4,
+                                     part, reinterpret_cast<float*>(dense.data()));
+      for (int z = z0; z < z0 + nz; ++z)
+        for (int y = 0; y < n_pad; ++y) {
+          SlabCell* out = s.half[h].row(z, y);
+          const AccumulatorCell* in = dense.data() + (std::size_t(z - z0) * n_pad + y) * nxh;
+          for (int x = 0, len = s.half[h].row_length(z, y); x < len; ++x) out[x] = {in[x].re, in[x].im, in[x].weight};
+        }
+    }
+    local[h] = FourierAccumulator();
   }
   return s;
 }
@@ -113,10 +133,9 @@ VolumeSlab finish_map_collective(parallel::Context& ctx, const ReducedSlabs& s, 
                                  double r_max_px, int threads, const CellRule& rule) {
   const int np = s.n_pad, nxh = np / 2 + 1;
   const double pad = double(np) / box;
+  const std::size_t plane = std::size_t(np) * nxh;  // complex values per plane
   auto fft = ctx.make_real_fft_collective(np, threads);
-  if (fft->local_z0() != s.z0 || fft->local_nz() != s.nz) {
-    throw InternalError("slab layout of the inverse FFT differs from the reduction's");
-  }
+  const auto& fft_layout = fft->layout();
   // Moving the content at voxel 0 to voxel c = np/2 (g(j) = f(j - c)) multiplies coefficient k by
   // exp(-2 pi i k c / np), separable over the three axes. (For even np this is (-1)^k either way;
   // for odd np the sign matters.)
@@ -124,23 +143,56 @@ VolumeSlab finish_map_collective(parallel::Context& ctx, const ReducedSlabs& s, 
   std::vector<std::complex<float>> phase(static_cast<std::size_t>(np));
   for (int i = 0; i < np; ++i)
     phase[i] = std::polar(1.0f, float(-2.0 * std::numbers::pi * double(signed_index(i, np)) * c / np));
-  std::complex<float>* out = fft->fourier_slab();
+
+  // In rounds of a few planes per rank: compute them, send each to its FFT owner, place what arrives.
+  const int per_round = finishing_planes_per_round(np);
+  int rounds = 0;
+  for (int nz : s.layout.nz) rounds = std::max(rounds, (nz + per_round - 1) / per_round);
+  const int n_ranks = ctx.size();
+  std::vector<int> fft_owner(static_cast<std::size_t>(np), 0);
+  for (int r = 0; r < n_ranks; ++r)
+    for (int z = fft_layout.z0[r]; z < fft_layout.z0[r] + fft_layout.nz[r]; ++z) fft_owner[z] = r;
+  const int my_fft_z0 = fft->local_z0(), my_fft_nz = fft->local_nz();
+  std::vector<std::complex<float>> send;
+  for (int round = 0; round < rounds; ++round) {
+    const int zb = std::min(s.z0 + s.nz, s.z0 + round * per_round), ze = std::min(s.z0 + s.nz, zb + per_round);
+    send.resize(std::size_t(ze - zb) * plane);
 #pragma omp parallel for num_threads(std::max(1, threads)) schedule(static)
-  for (int lz = 0; lz < s.nz; ++lz) {
-    const int z = s.z0 + lz, kz = signed_index(z, np);
-    for (int y = 0; y < np; ++y) {
-      const int ky = signed_index(y, np);
-      const std::complex<float> pzy = phase[z] * phase[y];
-      const SlabCell* c1 = s.half[0].row(z, y);
-      const SlabCell* c2 = s.half[1].row(z, y);
-      const int len = s.half[0].row_length(z, y);
-      std::complex<float>* o = out + (std::size_t(lz) * np + y) * nxh;
-      for (int x = 0; x < nxh; ++x) {
-        const double r = std::sqrt(double(x * x + ky * ky + kz * kz)) / pad;
-        o[x] = x < len && r <= r_max_px ? rule(c1[x], c2[x], r) * pzy * phase[x] : std::complex<float>(0.0f);
+    for (int z = zb; z < ze; ++z) {
+      const int kz = signed_index(z, np);
+      for (int y = 0; y < np; ++y) {
+        const int ky = signed_index(y, np);
+        const std::complex<float> pzy = phase[z] * phase[y];
+        const SlabCell* c1 = s.half[0].row(z, y);
+        const SlabCell* c2 = s.half[1].row(z, y);
+        const int len = s.half[0].row_length(z, y);
+        std::complex<float>* o = send.data() + (std::size_t(z - zb) * np + y) * nxh;
+        for (int x = 0; x < nxh; ++x) {
+          const double r = std::sqrt(double(x * x + ky * ky + kz * kz)) / pad;
+          o[x] = x < len && r <= r_max_px ? rule(c1[x], c2[x], r) * pzy * phase[x] : std::complex<float>(0.0f);
+        }
       }
     }
+    // Planes are in z order and FFT owners own increasing z, so each owner's planes are contiguous.
+    std::vector<std::size_t> counts(static_cast<std::size_t>(n_ranks), 0);
+    for (int z = zb; z < ze; ++z) counts[fft_owner[z]] += 2 * plane;
+    const auto got = ctx.exchange_collective(
+        std::span<const float>(reinterpret_cast<const float*>(send.data()), 2 * send.size()), counts);
+    // What rank q sent this round: its planes of the round that this rank owns in the FFT layout.
+    std::size_t offset = 0;
+    for (int q = 0; q < n_ranks; ++q) {
+      const int qb = std::min(s.layout.z0[q] + s.layout.nz[q], s.layout.z0[q] + round * per_round);
+      const int qe = std::min(s.layout.z0[q] + s.layout.nz[q], qb + per_round);
+      const int lo = std::max(qb, my_fft_z0), hi = std::min(qe, my_fft_z0 + my_fft_nz);
+      if (hi <= lo) continue;
+      const std::size_t floats = std::size_t(hi - lo) * plane * 2;
+      std::copy_n(got.values.data() + offset, floats,
+                  reinterpret_cast<float*>(fft->fourier_slab() + std::size_t(lo - my_fft_z0) * plane));
+      offset += floats;
+    }
+    if (offset != got.values.size()) throw InternalError("finishing received planes it does not own");
   }
+  send = {};
   fft->inverse();
 
   // Crop the central box and divide by the transform of the trilinear kernel, sinc^2 per axis.
@@ -156,11 +208,11 @@ VolumeSlab finish_map_collective(parallel::Context& ctx, const ReducedSlabs& s, 
   VolumeSlab mine;
   mine.n = box;
   mine.pixel_size_A = pixel_size_A;
-  mine.z0 = std::clamp(s.z0 - lo, 0, box);
-  mine.nz = std::clamp(s.z0 + s.nz - lo, 0, box) - mine.z0;
+  mine.z0 = std::clamp(my_fft_z0 - lo, 0, box);
+  mine.nz = std::clamp(my_fft_z0 + my_fft_nz - lo, 0, box) - mine.z0;
   mine.values.resize(std::size_t(mine.nz) * mine.plane_size());
   for (int zc = mine.z0; zc < mine.z0 + mine.nz; ++zc) {
-    const int lz = zc + lo - s.z0;
+    const int lz = zc + lo - my_fft_z0;
     float* dst = mine.plane(zc);
     for (int yc = 0; yc < box; ++yc)
       for (int xc = 0; xc < box; ++xc) {

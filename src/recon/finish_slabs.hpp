@@ -14,14 +14,19 @@
 
 namespace cspt::detail {
 
-/// The summed accumulator cells of the z-slabs this rank owns, both halves.
+/// The summed accumulator cells of the z-slabs this rank owns, both halves. The slabs follow
+/// balanced_slab_layout, not the FFT's layout: finishing moves the planes to the FFT's owners.
 struct ReducedSlabs {
   int n_pad = 0, z0 = 0, nz = 0;
+  parallel::SlabLayout layout;  ///< every rank's planes
   SlabGrid half[2];
 };
 
-/// Empty slab grids for this rank's planes of ctx.slab_layout(n_pad), holding cells within `radius`.
-ReducedSlabs make_slab_grids_collective(parallel::Context& ctx, int n_pad, double radius);
+/// Empty slab grids for this rank's planes of the balanced layout, holding cells within `radius`.
+ReducedSlabs make_slab_grids(const parallel::Context& ctx, int n_pad, double radius);
+
+/// Planes of Fourier values moved to the FFT's owners per round, for a padded size (about 64 MB).
+int finishing_planes_per_round(int n_pad);
 
 /// Collective: sum both halves' full grids over ranks into the slab owners (compact grids within
 /// `radius`). Frees the full grids. A rank without particles of a half has an empty grid for it and
@@ -42,8 +47,9 @@ std::vector<std::array<double, 3>> shell_weight_sums_collective(parallel::Contex
 /// Fourier value of the output map.
 using CellRule = std::function<std::complex<float>(const SlabCell&, const SlabCell&, double)>;
 
-/// Collective: build the map whose Fourier coefficients `rule` gives, via the distributed inverse FFT,
-/// crop it to `box` and correct for trilinear interpolation. Each rank returns the planes of the
+/// Collective: build the map whose Fourier coefficients `rule` gives (each rank computing its own
+/// planes, sent to the FFT's owners in rounds), via the distributed inverse FFT, crop it to `box` and
+/// correct for trilinear interpolation. Each rank returns the planes of the
 /// cropped map that its slab of the padded map covers (possibly none).
 VolumeSlab finish_map_collective(parallel::Context& ctx, const ReducedSlabs& s, int box, double pixel_size_A,
                                  double r_max_px, int threads, const CellRule& rule);

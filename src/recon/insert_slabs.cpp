@@ -78,7 +78,7 @@ std::array<std::size_t, 2> insert_into_slabs_collective(parallel::Context& ctx, 
   const fft::RealToComplex& plan = fft::cached_forward_plan(box, box);
 
   // Which rank owns each plane of the padded grid.
-  const auto layout = ctx.slab_layout(np);
+  const auto& layout = grids.layout;
   std::vector<int> owner(static_cast<std::size_t>(np), -1);
   for (int r = 0; r < n_ranks; ++r)
     for (int z = layout.z0[r]; z < layout.z0[r] + layout.nz[r]; ++z) owner[z] = r;

@@ -6,6 +6,7 @@
 #include "cspt/core/symmetry.hpp"
 #include "cspt/recon/fourier_accumulator.hpp"
 #include "cspt/recon/slab_grid.hpp"
+#include "recon/finish_slabs.hpp"
 #include "recon/insert_slabs.hpp"
 
 namespace cspt {
@@ -22,19 +23,13 @@ std::pair<int, int> block_of(int n, int ranks, int r) {
   return {z0, std::min(block, n - z0)};
 }
 
-/// Largest slab-grid cell count (both halves) over the ranks, and that rank's plane count.
-std::pair<double, int> busiest_slab(int n_pad, int ranks, double radius) {
+/// Largest slab-grid cell count (both halves) over the ranks of the balanced layout.
+double busiest_slab_cells(int n_pad, int ranks, double radius) {
+  const auto layout = balanced_slab_layout(n_pad, ranks, radius);
   double most = 0;
-  int planes = 0;
-  for (int r = 0; r < ranks; ++r) {
-    const auto [z0, nz] = block_of(n_pad, ranks, r);
-    const double cells = 2.0 * double(SlabGrid::cells_for(n_pad, z0, nz, radius));
-    if (cells >= most) {
-      most = cells;
-      planes = nz;
-    }
-  }
-  return {most, planes};
+  for (int r = 0; r < ranks; ++r)
+    most = std::max(most, 2.0 * double(SlabGrid::cells_for(n_pad, layout.z0[r], layout.nz[r], radius)));
+  return most;
 }
 
 }  // namespace
@@ -59,15 +54,20 @@ MemoryEstimate reconstruct_memory_per_rank(const ReconstructShape& s, InsertionM
   const int n_pad = s.box * s.pad;
   const double nxh = n_pad / 2 + 1;
   const double radius = s.pad * s.r_max_px + 2.0;
-  const auto [slab_cells, planes] = busiest_slab(n_pad, s.ranks, radius);
-  const double slab_grids = slab_cells * sizeof(SlabCell);
-  const double padded_fft = double(planes) * n_pad * nxh * 8.0;
+  const double slab_grids = busiest_slab_cells(n_pad, s.ranks, radius) * sizeof(SlabCell);
+  const int planes = block_of(n_pad, s.ranks, 0).second;  // the FFT's planes of rank 0
+  const double plane_bytes = double(n_pad) * nxh * 8.0;
+  const double padded_fft = planes * plane_bytes;
+  // Finishing moves planes to the FFT's owners in rounds: one round's planes out, up to one round
+  // from every rank in (but no more than the rank's own FFT planes).
+  const double round_bytes = std::min(detail::finishing_planes_per_round(n_pad), n_pad) * plane_bytes;
+  const double moving_planes = std::min(double(s.ranks) * round_bytes, padded_fft) + std::min(round_bytes, padded_fft);
   const int box_planes = block_of(s.box, s.ranks, 0).second;
   const double box_slab = double(box_planes) * s.box * s.box * 4.0;
   const double box_fft = double(box_planes) * s.box * (s.box / 2 + 1) * 8.0;
   const double volume = double(s.box) * s.box * s.box * 4.0;
-  const double base = base_bytes(s.ranks) + double(s.projections) * sizeof(Projection) +
-                      (s.root ? volume : 0.0);  // the mask lives on the root for the whole run
+  // Every rank keeps its slab of the mask for the whole run.
+  const double base = base_bytes(s.ranks) + double(s.projections) * sizeof(Projection) + box_slab;
   const double full_grid = double(n_pad) * n_pad * nxh * sizeof(AccumulatorCell);
 
   std::vector<MemoryEstimate> phases;
@@ -79,19 +79,21 @@ MemoryEstimate reconstruct_memory_per_rank(const ReconstructShape& s, InsertionM
                                     {"point batches", points}, {"base", base}}});
     // Reduction: the full grids until each half is reduced, one dense slab, the compact slab grids.
     phases.push_back({"reduction", {{"full grids", s.halves_per_rank * full_grid},
-                                    {"dense slab", double(planes) * n_pad * nxh * sizeof(AccumulatorCell)},
+                                    {"dense planes", std::min(64e6, double(n_pad) * n_pad * nxh * sizeof(AccumulatorCell))},
                                     {"slab grids", slab_grids}, {"base", base}}});
   } else {
     // Rounds of about 2^21 points of 24 bytes: thread buffers, send buffer, received, sorted copy
     // (with vector growth slack on the thread buffers), plus the brick index.
     const double round_points = double(detail::projections_per_round(s.r_max_px, s.symmetry_operators)) *
                                 std::max(1.0, 1.6 * s.r_max_px * s.r_max_px * double(s.symmetry_operators));
-    const double copies = mode == InsertionMode::send_to_owners ? 4.5 : 3.5;
+    // Routing holds every point of a round; own-slab keeps only this rank's share of them.
+    const double copies = mode == InsertionMode::send_to_owners ? 4.5 : 3.5 * (1.0 / s.ranks + 0.05);
     const double n_bricks = ((nxh + 7) / 8 + 1) * double((n_pad + 7) / 8) * double((n_pad + 7) / 8);
     phases.push_back({"insertion", {{"slab grids", slab_grids}, {"point rounds", copies * round_points * 24.0},
                                     {"brick index", 2 * 8.0 * n_bricks}, {"base", base}}});
   }
   phases.push_back({"finishing", {{"slab grids", slab_grids}, {"padded inverse FFT", padded_fft},
+                                  {"planes in transit", moving_planes},
                                   {"half-map slabs", 2 * box_slab + double(planes) / s.pad * s.box * s.box * 4.0},
                                   {"base", base}}});
   phases.push_back({"FSC", {{"slab grids", slab_grids}, {"box transforms", 2 * box_fft},

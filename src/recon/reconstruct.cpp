@@ -56,7 +56,7 @@ ReconstructionPlan plan_reconstruction_collective(parallel::Context& ctx, const 
   if (plan.insertion == InsertionMode::automatic) {
     // Full grids are the fastest where they fit (docs/performance.md); otherwise slabs only.
     const bool fits = reconstruct_memory_per_rank(shape, InsertionMode::full_grids).peak_bytes() <= plan.budget_bytes;
-    plan.insertion = fits || ctx.size() == 1 ? InsertionMode::full_grids : InsertionMode::send_to_owners;
+    plan.insertion = fits ? InsertionMode::full_grids : InsertionMode::send_to_owners;
   }
   plan.memory = reconstruct_memory_per_rank(shape, plan.insertion);
   return plan;
@@ -82,6 +82,13 @@ InsertionMode parse_insertion_mode(const std::string& name, const std::string& f
 ReconstructionResult reconstruct_collective(parallel::Context& ctx, const ParticleSet& set,
                                             const ImageSource& images, const ReconstructOptions& opts,
                                             const Volume& mask) {
+  return reconstruct_collective(ctx, set, images, opts,
+                                scatter_volume_collective(ctx, mask, ctx.slab_layout(images.box_px())));
+}
+
+ReconstructionResult reconstruct_collective(parallel::Context& ctx, const ParticleSet& set,
+                                            const ImageSource& images, const ReconstructOptions& opts,
+                                            const VolumeSlab& mask_slab) {
   const int box = images.box_px();
   const double px = set.pixel_size_A;
   if (opts.pad < 1 || opts.pad > 4) throw ConfigError("reconstruct", "pad", std::to_string(opts.pad), "1 to 4");
@@ -137,7 +144,7 @@ ReconstructionResult reconstruct_collective(parallel::Context& ctx, const Partic
     slabs = detail::reduce_full_grids_collective(ctx, acc.half, n_pad, grid_radius);
     lap("reduce");
   } else {
-    slabs = detail::make_slab_grids_collective(ctx, n_pad, grid_radius);
+    slabs = detail::make_slab_grids(ctx, n_pad, grid_radius);
     detail::insert_into_slabs_collective(ctx, set, images, mine, rank_opts, slabs);
     lap("insert");
     detail::complete_friedel_plane_collective(ctx, slabs);
@@ -165,7 +172,6 @@ ReconstructionResult reconstruct_collective(parallel::Context& ctx, const Partic
   }
   lap("half_maps");
 
-  const VolumeSlab mask_slab = scatter_volume_collective(ctx, mask, box_layout);
   result.fsc = gold_standard_fsc_collective(ctx, halves[0], halves[1], mask_slab, opts.seed, opts.threads);
   const std::vector<double>& fsc = result.fsc.corrected;
   lap("fsc");

@@ -22,6 +22,23 @@ std::size_t SlabGrid::cells_for(int n_pad, int z0, int nz, double radius) {
   return n;
 }
 
+parallel::SlabLayout balanced_slab_layout(int n_pad, int ranks, double radius) {
+  std::vector<double> prefix(static_cast<std::size_t>(n_pad) + 1, 0.0);
+  for (int z = 0; z < n_pad; ++z) prefix[z + 1] = prefix[z] + double(SlabGrid::cells_for(n_pad, z, 1, radius));
+  parallel::SlabLayout layout;
+  int z = 0;
+  for (int r = 0; r < ranks; ++r) {
+    // Rank r ends at the first plane whose prefix reaches (r + 1) / ranks of the cells.
+    const double target = prefix.back() * (r + 1) / ranks;
+    int end = z;
+    while (end < n_pad && (r == ranks - 1 || prefix[end + 1] <= target + 0.5 * (prefix[end + 1] - prefix[end]))) ++end;
+    layout.z0.push_back(z);
+    layout.nz.push_back(end - z);
+    z = end;
+  }
+  return layout;
+}
+
 SlabGrid::SlabGrid(int n_pad, int z0, int nz, double radius) : n_pad_(n_pad), z0_(z0), nz_(nz), radius_(radius) {
   start_.assign(std::size_t(nz) * std::size_t(n_pad) + 1, 0);
   std::size_t offset = 0;

@@ -15,7 +15,7 @@ struct ReconstructShape {
   std::size_t projections = 0;       ///< in the whole set
   std::size_t symmetry_operators = 1;
   int halves_per_rank = 2;           ///< full grids: how many half-set grids the busiest rank holds
-  bool root = true;                  ///< the root also holds the mask and, at the end, the three maps
+  bool root = true;                  ///< the root holds the three whole maps at the end
 };
 
 /// The peak of the busiest rank (the one owning the most grid cells) in `mode` (not automatic).

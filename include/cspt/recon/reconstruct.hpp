@@ -16,6 +16,7 @@
 #include "cspt/recon/fsc.hpp"
 #include "cspt/recon/image_source.hpp"
 #include "cspt/recon/particle_set.hpp"
+#include "cspt/recon/volume_slab.hpp"
 #include "cspt/util/memory_estimate.hpp"
 
 namespace cspt {
@@ -95,5 +96,11 @@ ReconstructionPlan plan_reconstruction_collective(parallel::Context& ctx, const 
 ReconstructionResult reconstruct_collective(parallel::Context& ctx, const ParticleSet& set,
                                             const ImageSource& images, const ReconstructOptions& opts,
                                             const Volume& mask);
+
+/// The same with the mask already spread over the ranks in the layout ctx.slab_layout(box)
+/// (scatter_volume_collective), so that at large boxes the root need not keep a whole mask.
+ReconstructionResult reconstruct_collective(parallel::Context& ctx, const ParticleSet& set,
+                                            const ImageSource& images, const ReconstructOptions& opts,
+                                            const VolumeSlab& mask);
 
 }  // namespace cspt

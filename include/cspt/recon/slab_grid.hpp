@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "cspt/parallel/context.hpp"
 #include "cspt/util/huge_buffer.hpp"
 
 namespace cspt {
@@ -53,6 +54,11 @@ class SlabGrid {
   std::vector<std::size_t> start_;  ///< nz * n_pad + 1 row offsets
   HugeBuffer<SlabCell> cells_;
 };
+
+/// Contiguous z-ranges of an n_pad grid for `ranks` ranks holding nearly equal numbers of cells within
+/// `radius`. The planes near kz = 0 hold the most cells, so equal plane counts (FFTW's layout) would
+/// give the ranks owning them about twice the average memory.
+parallel::SlabLayout balanced_slab_layout(int n_pad, int ranks, double radius);
 
 /// Row length of row (kz, ky) (signed frequencies) for a radius: floor(sqrt(r^2 - ky^2 - kz^2)) + 1,
 /// at most n_pad/2 + 1, or 0 beyond the radius.

@@ -119,8 +119,9 @@ int run_reconstruct(parallel::Context& ctx, std::vector<std::string> raw_args) {
                                         std::to_string(ctx.ranks_on_node()) + " rank(s))") +
                           "; use more ranks or nodes, fewer threads, --insertion send-to-owners or a smaller --pad");
   }
-  // The mask matters on the root only (the FSC scatters it), so only the root makes it.
-  const Volume mask = ctx.is_root() ? make_mask(s, set.box_px, set.pixel_size_A) : Volume();
+  // Only the root makes the mask; each rank keeps its slab of it for the distributed FSC.
+  const VolumeSlab mask = scatter_volume_collective(
+      ctx, ctx.is_root() ? make_mask(s, set.box_px, set.pixel_size_A) : Volume(), ctx.slab_layout(set.box_px));
   if (ctx.is_root()) out = std::make_unique<OutputDir>(s.out_dir);
   int last_decile = -1;
   opts.progress = [&last_decile, &ctx](std::size_t done, std::size_t total) {
