@@ -2,16 +2,16 @@
 # Side-by-side reconstruction benchmark: cspt reconstruct against relion_reconstruct (Debian RELION
 # 3.1.3) on the same particles in the same run, as ../shared/reference/relion-baseline.md measured
 # RELION: 20,000 particles, box 128, 1.5 A/px, CTF, pad 2, both half-maps, true angles.
-#   bench/reconstruct_vs_relion.sh [WORK_DIR]      env: N=20000 BOX=128 SNR=0.05 REPS=1
+#   bench/reconstruct_vs_relion.sh [WORK_DIR]      env: N=20000 BOX=128 SNR=0.05 REPS=1 BUILD=build
 # Prints wall time, peak memory and accuracy for each program and the ratios. Parallel efficiency
 # compares `mpirun -n 2` with `mpirun -n 1`, so both pay the same launcher start-up.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/tmp/cspt-bench-reconstruct}
 N=${N:-20000}; BOX=${BOX:-128}; SNR=${SNR:-0.05}; REPS=${REPS:-1}
-CSPT=$root/build/cspt; T=$root/build/tests/cspt_testdata
+BUILD=${BUILD:-$root/build}; CSPT=$BUILD/cspt; T=$BUILD/tests/cspt_testdata
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-[ -x "$CSPT" ] || "$root/scripts/build"
+[ -x "$CSPT" ] || "$root/scripts/build"  # BUILD=DIR: the binaries of another build
 mkdir -p "$work" && cd "$work"
 
 if [ ! -f particles.star ] || [ "$(grep -c '@' particles.star)" -ne "$N" ]; then

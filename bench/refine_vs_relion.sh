@@ -7,14 +7,14 @@
 # RELION refines the first RELION_N projections (default 2,050: the particles of two tilt series;
 # a local-search iteration of all 8,200 takes it about 40 minutes here); times are compared per
 # projection.
-#   bench/refine_vs_relion.sh [WORK_DIR]      env: SIM=DIR (a simulated project to reuse) ITER=2 RELION_N=2050
+#   bench/refine_vs_relion.sh [WORK_DIR]      env: SIM=DIR (a simulated project to reuse) ITER=2 RELION_N=2050 BUILD=build
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/tmp/cspt-bench-refine-relion}
 ITER=${ITER:-2}; RELION_N=${RELION_N:-2050}
-CSPT=$root/build/cspt; T=$root/build/tests/cspt_testdata
+BUILD=${BUILD:-$root/build}; CSPT=$BUILD/cspt; T=$BUILD/tests/cspt_testdata
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-[ -x "$CSPT" ] || "$root/scripts/build"
+[ -x "$CSPT" ] || "$root/scripts/build"  # BUILD=DIR: the binaries of another build
 mkdir -p "$work" && cd "$work"
 if [ -n "${SIM:-}" ]; then ln -sfn "$SIM" sim; fi
 if [ ! -f sim/truth/map.mrc ]; then

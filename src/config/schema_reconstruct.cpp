@@ -20,9 +20,9 @@ std::vector<KeySpec> reconstruct_keys() {
       integer("seed", "20140101", "seed of the phase randomisation in the FSC masking correction").at_least(0),
       boolean("no-ctf", "false", "true: images are used without CTF correction"),
       choice("insertion", "auto", {"auto", "full-grids", "send-to-owners", "own-slab"},
-             "how projections reach the Fourier grids: whole grids per rank reduced at the end (fastest), "
-             "slices sent to the ranks owning their z-slabs, or every rank inserting its own slab; auto: "
-             "full grids where they fit in memory"),
+             "how projections reach the Fourier grids: whole grids per rank reduced at the end, slice "
+             "points sent to the ranks owning their z-slabs, or every rank inserting its own slab; auto: "
+             "send-to-owners (the fastest measured, and the least memory)"),
       real("max-memory-gb", "0", "refuse to start if one rank would need more (0: the node's free memory "
            "shared by its ranks)").unit("GB").at_least(0),
   });

@@ -52,12 +52,9 @@ ReconstructionPlan plan_reconstruction_collective(parallel::Context& ctx, const 
   budgets[ctx.rank()] = budget;
   ctx.sum_collective(budgets);
   plan.budget_bytes = *std::min_element(budgets.begin(), budgets.end());
-  plan.insertion = opts.insertion;
-  if (plan.insertion == InsertionMode::automatic) {
-    // Full grids are the fastest where they fit (docs/performance.md); otherwise slabs only.
-    const bool fits = reconstruct_memory_per_rank(shape, InsertionMode::full_grids).peak_bytes() <= plan.budget_bytes;
-    plan.insertion = fits ? InsertionMode::full_grids : InsertionMode::send_to_owners;
-  }
+  // Sending slice points to the slab owners was the fastest at every box, rank and thread count
+  // measured (docs/performance.md), and needs the least memory, so it is the automatic choice.
+  plan.insertion = opts.insertion == InsertionMode::automatic ? InsertionMode::send_to_owners : opts.insertion;
   plan.memory = reconstruct_memory_per_rank(shape, plan.insertion);
   return plan;
 }

@@ -26,7 +26,7 @@ using ProgressFn = std::function<void(std::size_t, std::size_t)>;
 
 /// How projections reach the Fourier grids (docs/performance.md compares them).
 enum class InsertionMode {
-  automatic,       ///< full_grids when they fit in memory_limit_bytes per rank, else send_to_owners
+  automatic,       ///< send_to_owners: the fastest measured, and the least memory
   full_grids,      ///< each rank fills whole grids of its half-sets, reduced to the slab owners at the end
   send_to_owners,  ///< each rank prepares its projections and sends every slice point to its slab's owner
   own_slab,        ///< every rank prepares every projection and keeps the points in its own slab
@@ -48,7 +48,8 @@ struct ReconstructOptions {
   double half_map_tau = 1e-3;
   std::uint64_t seed = 20140101;    ///< phase randomisation in the FSC masking correction
   InsertionMode insertion = InsertionMode::automatic;
-  /// Bytes one rank may use; automatic mode picks full grids only if their peak fits (0 = no limit).
+  /// Bytes one rank may use (0 = the node's free memory shared by its ranks); see
+  /// plan_reconstruction_collective.
   double memory_limit_bytes = 0.0;
   ProgressFn progress;
 };
@@ -83,8 +84,8 @@ struct ReconstructionPlan {
                              ///< shared by its ranks, the smallest over all ranks
 };
 
-/// Collective: the insertion mode (automatic: full grids if their peak fits the budget, else
-/// send_to_owners) and the memory it needs per rank.
+/// Collective: the insertion mode (automatic: send_to_owners), the memory it needs per rank and the
+/// budget it must fit.
 ReconstructionPlan plan_reconstruction_collective(parallel::Context& ctx, const ParticleSet& set, int box,
                                                   const ReconstructOptions& opts);
 
