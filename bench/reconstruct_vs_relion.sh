@@ -2,13 +2,13 @@
 # Side-by-side reconstruction benchmark: cspt reconstruct against relion_reconstruct (Debian RELION
 # 3.1.3) on the same particles in the same run, as ../shared/reference/relion-baseline.md measured
 # RELION: 20,000 particles, box 128, 1.5 A/px, CTF, pad 2, both half-maps, true angles.
-#   bench/reconstruct_vs_relion.sh [WORK_DIR]      env: N=20000 BOX=128 SNR=0.05 REPS=1 BUILD=build
+#   bench/reconstruct_vs_relion.sh [WORK_DIR]      env: N=20000 BOX=128 SNR=0.05 REPS=1 BUILD=build INSERTION=auto
 # Prints wall time, peak memory and accuracy for each program and the ratios. Parallel efficiency
 # compares `mpirun -n 2` with `mpirun -n 1`, so both pay the same launcher start-up.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/tmp/cspt-bench-reconstruct}
-N=${N:-20000}; BOX=${BOX:-128}; SNR=${SNR:-0.05}; REPS=${REPS:-1}
+N=${N:-20000}; BOX=${BOX:-128}; SNR=${SNR:-0.05}; REPS=${REPS:-1}; INSERTION=${INSERTION:-auto}
 BUILD=${BUILD:-$root/build}; CSPT=$BUILD/cspt; T=$BUILD/tests/cspt_testdata
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 [ -x "$CSPT" ] || "$root/scripts/build"  # BUILD=DIR: the binaries of another build
@@ -34,10 +34,10 @@ rm -f times.txt
 for rep in $(seq "$REPS"); do
   timed relion_half1 relion_reconstruct --i particles.star --o relion_half1.mrc --ctf --subset 1
   timed relion_half2 relion_reconstruct --i particles.star --o relion_half2.mrc --ctf --subset 2
-  timed cspt_1x1 "$CSPT" reconstruct --star particles.star -o cspt_1x1 --threads 1
-  timed cspt_mpi1x1 mpirun --oversubscribe --allow-run-as-root -n 1 "$CSPT" reconstruct --star particles.star -o cspt_mpi1x1 --threads 1
-  timed cspt_2x1 mpirun --oversubscribe --allow-run-as-root -n 2 "$CSPT" reconstruct --star particles.star -o cspt_2x1 --threads 1
-  timed cspt_1x2 "$CSPT" reconstruct --star particles.star -o cspt_1x2 --threads 2
+  timed cspt_1x1 "$CSPT" reconstruct --star particles.star -o cspt_1x1 --threads 1 --insertion "$INSERTION"
+  timed cspt_mpi1x1 mpirun --oversubscribe --allow-run-as-root -n 1 "$CSPT" reconstruct --star particles.star -o cspt_mpi1x1 --threads 1 --insertion "$INSERTION"
+  timed cspt_2x1 mpirun --oversubscribe --allow-run-as-root -n 2 "$CSPT" reconstruct --star particles.star -o cspt_2x1 --threads 1 --insertion "$INSERTION"
+  timed cspt_1x2 "$CSPT" reconstruct --star particles.star -o cspt_1x2 --threads 2 --insertion "$INSERTION"
 done
 
 echo "== accuracy (FSC against the truth, soft sphere 70 A)"

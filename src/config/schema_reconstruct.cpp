@@ -22,7 +22,7 @@ std::vector<KeySpec> reconstruct_keys() {
       choice("insertion", "auto", {"auto", "full-grids", "send-to-owners", "own-slab"},
              "how projections reach the Fourier grids: whole grids per rank reduced at the end, slice "
              "points sent to the ranks owning their z-slabs, or every rank inserting its own slab; auto: "
-             "send-to-owners (the fastest measured, and the least memory)"),
+             "full grids up to a padded 256^3 grid where they fit in memory (faster there), else send-to-owners"),
       real("max-memory-gb", "0", "refuse to start if one rank would need more (0: the node's free memory "
            "shared by its ranks)").unit("GB").at_least(0),
   });

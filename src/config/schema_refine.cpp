@@ -47,6 +47,8 @@ std::vector<KeySpec> refine_keys() {
       real("weighting-transition", "0.75", "data weighting: T (algorithms.md 4.1)").above(0),
       integer("pad", "2", "Fourier padding of the reconstruction").range(1, 4),
       integer("threads", "0", "OpenMP threads per rank (0: OMP_NUM_THREADS, or 1)").at_least(0),
+      real("max-memory-gb", "0", "stop before an iteration one rank would need more for (0: the node's free "
+           "memory shared by its ranks)").unit("GB").at_least(0),
       integer("seed", "20140101", "seed of the FSC phase randomisation").at_least(0),
       real("converge-angle-deg", "0", "stop when the resolution stalls and rotations are below this (0: never)")
           .unit("deg").at_least(0),

@@ -40,6 +40,9 @@ void order_by_slice_plane(const ParticleSet& set, std::vector<std::size_t>& mine
 
 }  // namespace
 
+// Largest half grid (16-byte cells) for which automatic insertion uses whole grids: padded 256^3.
+constexpr double kFullGridsUpToBytes = 256.0 * 256 * 129 * 16 * 1.01;
+
 ReconstructionPlan plan_reconstruction_collective(parallel::Context& ctx, const ParticleSet& set, int box,
                                                   const ReconstructOptions& opts) {
   const ReconstructShape shape = reconstruct_shape(set, box, opts, ctx.size());
@@ -52,9 +55,15 @@ ReconstructionPlan plan_reconstruction_collective(parallel::Context& ctx, const 
   budgets[ctx.rank()] = budget;
   ctx.sum_collective(budgets);
   plan.budget_bytes = *std::min_element(budgets.begin(), budgets.end());
-  // Sending slice points to the slab owners was the fastest at every box, rank and thread count
-  // measured (docs/performance.md), and needs the least memory, so it is the automatic choice.
-  plan.insertion = opts.insertion == InsertionMode::automatic ? InsertionMode::send_to_owners : opts.insertion;
+  plan.insertion = opts.insertion;
+  if (plan.insertion == InsertionMode::automatic) {
+    // Measured (docs/performance.md): whole grids are faster while one half's grid is small (its
+    // 16-byte cells take one SIMD add, and it stays mostly cached: padded 256^3 and below), slabs
+    // beyond; and slabs whenever whole grids would not fit.
+    const double half_grid = double(box) * opts.pad * box * opts.pad * (box * opts.pad / 2 + 1) * 16.0;
+    const bool fits = reconstruct_memory_per_rank(shape, InsertionMode::full_grids).peak_bytes() <= plan.budget_bytes;
+    plan.insertion = fits && half_grid <= kFullGridsUpToBytes ? InsertionMode::full_grids : InsertionMode::send_to_owners;
+  }
   plan.memory = reconstruct_memory_per_rank(shape, plan.insertion);
   return plan;
 }
@@ -108,8 +117,13 @@ ReconstructionResult reconstruct_collective(parallel::Context& ctx, const Partic
   if (mode == InsertionMode::own_slab) {
     mine.resize(set.projections.size());
     for (std::size_t i = 0; i < mine.size(); ++i) mine[i] = i;
-  } else {
+  } else if (mode == InsertionMode::full_grids) {
+    // By half-set first, so that a rank usually needs the full grid of one half only.
     mine = parallel::projections_of_rank(particle_of, set.n_particles, ctx.rank(), ctx.size(), half_of);
+  } else {
+    // Both halves on every rank: each round inserts one half after the other, and every rank must
+    // have work in both.
+    mine = parallel::projections_of_rank(particle_of, set.n_particles, ctx.rank(), ctx.size());
   }
   order_by_slice_plane(set, mine);
 

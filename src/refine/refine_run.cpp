@@ -25,6 +25,8 @@
 #include "cspt/recon/fsc.hpp"
 #include "cspt/recon/mask.hpp"
 #include "cspt/recon/reconstruct.hpp"
+#include "cspt/refine/refine_memory.hpp"
+#include "cspt/util/node_memory.hpp"
 #include "cspt/refine/reference.hpp"
 #include "cspt/refine/refine_tables.hpp"
 #include "cspt/refine/truth_metrics.hpp"
@@ -336,9 +338,42 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
     const double band_high_A = std::max(resolution / opts.resolution_factor, 2.0 * px);
     const bool first = it == 1;
     // Iteration 1 starts both halves from the same map: filter it once.
+    const FourierBand band = make_fourier_band(box, px, opts.low_resolution_A, band_high_A);
+    {
+      // The iteration's memory, stated and checked before its work.
+      std::vector<double> counts(static_cast<std::size_t>(ctx.size()), 0.0);
+      counts[ctx.rank()] = double(mine.size());
+      ctx.sum_collective(counts);
+      RefineShape shape;
+      shape.box = box;
+      shape.pad = opts.pad;
+      shape.my_projections = std::size_t(*std::max_element(counts.begin(), counts.end()));
+      shape.band_samples = band.size();
+      shape.band_radius_px = band.shell_hi;
+      ParticleSet all;
+      all.pixel_size_A = px;
+      all.projections.resize(model.projections.size());
+      ReconstructOptions ropts;
+      ropts.symmetry = opts.symmetry;
+      ropts.pad = opts.pad;
+      ropts.threads = opts.threads;
+      shape.reconstruction = reconstruct_shape(all, box, ropts, ctx.size());
+      const MemoryEstimate need = refine_memory_per_rank(shape);
+      double budget = opts.memory_limit_bytes > 0 ? opts.memory_limit_bytes : 1e300;
+      // What this rank may reach: its share of the node's free memory on top of what it holds.
+      const double free = node_available_memory_bytes();
+      if (free > 0) budget = std::min(budget, free / ctx.ranks_on_node() + peak_resident_bytes());
+      summary["predicted_peak_memory_per_rank_GB"] = need.peak_bytes() / 1e9;
+      say("cspt refine: " + iter_name(it) + ": peak memory per rank about " + need.describe());
+      if (ctx.any_collective(need.peak_bytes() > budget)) {
+        throw ConfigError(opts.memory_limit_bytes > 0 ? "refine.max-memory-gb" : "node memory", "peak memory per rank",
+                          format_gigabytes(need.peak_bytes()) + " in " + iter_name(it) + " (box " + std::to_string(box) +
+                              ", " + std::to_string(shape.my_projections) + " projections on the busiest rank)",
+                          "at most " + format_gigabytes(budget) + "; use more ranks or nodes, or fewer threads");
+      }
+    }
     const Volume ref1 = filtered_reference(half[0], first ? std::vector<double>{} : fsc, band_high_A, mask, opts.threads);
     const Volume ref2 = first ? ref1 : filtered_reference(half[1], fsc, band_high_A, mask, opts.threads);
-    const FourierBand band = make_fourier_band(box, px, opts.low_resolution_A, band_high_A);
     // Only the band is ever sampled: a projector cropped to it stays in cache.
     const Projector proj1(ref1, 2, opts.threads, band.shell_hi + 1.0), proj2(ref2, 2, opts.threads, band.shell_hi + 1.0);
     RankScoring scoring(model, *images, band, &proj1, &proj2, mask_radius, opts.mask_edge_A, opts.threads);
@@ -581,6 +616,12 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
     // angles (the project file's form), so that stopping and resuming changes nothing.
     for (auto& p : model.particles) p.rotation = matrix_from_euler_zyz(euler_zyz_from_matrix(p.rotation));
     lap("reconstruction");
+    {
+      std::vector<double> peaks(static_cast<std::size_t>(ctx.size()), 0.0);
+      peaks[ctx.rank()] = peak_resident_bytes();
+      ctx.sum_collective(peaks);
+      summary["measured_peak_memory_per_rank_GB"] = *std::max_element(peaks.begin(), peaks.end()) / 1e9;
+    }
 
     // 6. The iteration's files (root), then the project file.
     parallel::run_guarded_collective(ctx, [&] {

@@ -12,8 +12,8 @@ expect_error() {
   local name=$1 patterns=$2; shift 3
   local out="$work/out_$name"
   set +e; "$CSPT" reconstruct "$@" -o "$out" > stdout.txt 2> stderr.txt; local rc=$?; set -e
-  # Progress lines (the banner and "inserted ..." lines) may precede the error.
-  grep -vE 'projections of .* particles, box|inserted [0-9]+/[0-9]+ projections' stderr.txt > error.txt || true
+  # Progress lines (the banner, the memory statement and "inserted ..." lines) may precede the error.
+  grep -vE 'projections of .* particles, box|inserted [0-9]+/[0-9]+ projections|insertion, peak memory per rank about' stderr.txt > error.txt || true
   mv error.txt stderr.txt
   local lines; lines=$(grep -c . stderr.txt || true)
   if [ $rc -eq 0 ]; then fail "$name: exit code 0"; return; fi

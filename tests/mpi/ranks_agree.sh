@@ -6,12 +6,12 @@ source "$(dirname "$0")/../integration/lib.sh"
 fx=${1:?fixture folder}
 work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT
 cd "$fx"
-"${MPIRUN[@]}" -n 1 "$CSPT" reconstruct --star particles.star -o "$work/r1" --threads 1 --insertion full-grids > "$work/r1.log" 2>&1 || { cat "$work/r1.log"; fail "1 rank"; }
+"${MPIRUN[@]}" -n 1 "$CSPT" reconstruct --star particles.star -o "$work/r1" --threads 1 > "$work/r1.log" 2>&1 || { cat "$work/r1.log"; fail "1 rank"; }
 for n in 2 3; do
   "${MPIRUN[@]}" -n $n "$CSPT" reconstruct --star particles.star -o "$work/r$n" --threads $((n == 2 ? 2 : 1)) > "$work/r$n.log" 2>&1 \
     || { cat "$work/r$n.log"; fail "$n ranks run"; continue; }
   [ "$(json_get "$work/r$n/summary.json" ranks)" = "$n" ] && pass "$n ranks reported" || fail "ranks in summary.json"
-  [ "$(json_get "$work/r$n/summary.json" insertion)" = send-to-owners ] && pass "$n ranks: send-to-owners by default" \
+  [ "$(json_get "$work/r$n/summary.json" insertion)" = full-grids ] && pass "$n ranks: full grids by default at box 64" \
     || fail "default insertion mode"
   for m in half1 half2 map; do
     if "$TESTDATA" compare --a "$work/r$n/$m.mrc" --b "$work/r1/$m.mrc" --max-rel-diff 1e-5 > "$work/cmp.txt"; then
@@ -19,7 +19,7 @@ for n in 2 3; do
     else cat "$work/cmp.txt"; fail "$n ranks: $m.mrc differs"; fi
   done
 done
-for mode in own-slab full-grids; do
+for mode in send-to-owners own-slab; do
   for n in 2 3; do
     "${MPIRUN[@]}" -n $n "$CSPT" reconstruct --star particles.star -o "$work/$mode$n" --threads $((n == 2 ? 2 : 1)) \
       --insertion $mode > "$work/$mode$n.log" 2>&1 || { cat "$work/$mode$n.log"; fail "$mode, $n ranks run"; continue; }

@@ -26,7 +26,7 @@ using ProgressFn = std::function<void(std::size_t, std::size_t)>;
 
 /// How projections reach the Fourier grids (docs/performance.md compares them).
 enum class InsertionMode {
-  automatic,       ///< send_to_owners: the fastest measured, and the least memory
+  automatic,       ///< full_grids up to a padded 256^3 grid if they fit in memory, else send_to_owners
   full_grids,      ///< each rank fills whole grids of its half-sets, reduced to the slab owners at the end
   send_to_owners,  ///< each rank prepares its projections and sends every slice point to its slab's owner
   own_slab,        ///< every rank prepares every projection and keeps the points in its own slab
@@ -84,8 +84,9 @@ struct ReconstructionPlan {
                              ///< shared by its ranks, the smallest over all ranks
 };
 
-/// Collective: the insertion mode (automatic: send_to_owners), the memory it needs per rank and the
-/// budget it must fit.
+/// Collective: the insertion mode (automatic: full grids while they are the faster, measured up to
+/// a padded 256^3 grid, and fit the budget; else send_to_owners), the memory it needs per rank and
+/// the budget it must fit.
 ReconstructionPlan plan_reconstruction_collective(parallel::Context& ctx, const ParticleSet& set, int box,
                                                   const ReconstructOptions& opts);
 

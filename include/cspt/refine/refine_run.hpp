@@ -41,6 +41,9 @@ struct RefineOptions {
   int pad = 2;
   int threads = 1;
   std::uint64_t seed = 20140101;
+  /// Bytes one rank may use (0: the node's free memory shared by its ranks). Each iteration states
+  /// its peak first and stops the run with a ConfigError if it would not fit.
+  double memory_limit_bytes = 0.0;
   /// Stop early when the resolution stops improving (by less than 1%) and the median particle
   /// rotation in the iteration was below this (degrees). 0 = always run every iteration.
   double converge_angle_deg = 0.0;

@@ -67,10 +67,13 @@ int run_refine(parallel::Context& ctx, std::vector<std::string> raw_args) {
   bind_key(cli, S, "weighting-transition", o.weights.transition);
   bind_key(cli, S, "pad", o.pad);
   bind_key(cli, S, "threads", threads);
+  double max_memory_gb = 0.0;
+  bind_key(cli, S, "max-memory-gb", max_memory_gb);
   bind_key(cli, S, "seed", o.seed);
   bind_key(cli, S, "converge-angle-deg", o.converge_angle_deg);
   if (!parse_with_schema(cli, S, raw_args, ctx.is_root())) return 0;
   o.threads = threads > 0 ? threads : default_threads();
+  o.memory_limit_bytes = max_memory_gb * 1e9;
   o.weights.method = parse_exposure_weighting(weighting, "refine");
   // Single values were checked against the schema; what remains relates two keys.
   require(o.low_resolution_A > o.initial_resolution_A, "--low-resolution-A", std::to_string(o.low_resolution_A),

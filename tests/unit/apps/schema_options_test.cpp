@@ -119,9 +119,9 @@ TEST_F(SchemaOptionsTest, bad_values_name_the_flag_or_the_file_line) {
 
 /// Every key of `reconstruct`, as cspt reconstruct binds them (no-ctf is a switch).
 struct ReconstructOptions {
-  std::string star, out, mask, sym = "C1";
+  std::string star, out, mask, sym = "C1", insertion = "auto";
   int pad = 2, threads = 0;
-  double mask_radius_A = 0, mask_edge_A = 6, maxres = 0, tau = 1e-3;
+  double mask_radius_A = 0, mask_edge_A = 6, maxres = 0, tau = 1e-3, max_memory_gb = 0;
   unsigned long long seed = 20140101;
   bool no_ctf = false;
   void bind_all(CLI::App& cli) {
@@ -138,6 +138,8 @@ struct ReconstructOptions {
     bind_key(cli, R, "tau", tau);
     bind_key(cli, R, "seed", seed);
     bind_switch(cli, R, "no-ctf", no_ctf);
+    bind_key(cli, R, "insertion", insertion);
+    bind_key(cli, R, "max-memory-gb", max_memory_gb);
   }
 };
 
