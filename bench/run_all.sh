@@ -11,7 +11,7 @@
 #                  when perf cannot sample) into OUT/profile_*.txt
 #   --out DIR      where everything goes [/tmp/cspt-bench-all]; --build DIR: the CMake build [build/]
 # Outputs: OUT/kernels.json, OUT/stages/{stages,efficiency}.csv, OUT/relion_*.log, OUT/meta.txt,
-# and OUT/scaling.csv if a scaling model put one there (its table is filled in too).
+# and OUT/scaling.csv, which bench/scaling_model.py writes from the 1-3 rank runs (its table too).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=/tmp/cspt-bench-all; build=$root/build
@@ -65,6 +65,12 @@ if [ $stages = 1 ]; then
   log "stages -> $out/stages"
   sizes="S M L"; [ $quick = 1 ] && sizes="S"
   SIZES=${SIZES:-$sizes} BUILD=$build DATA=${DATA:-$out/data} "$root/bench/stages.sh" "$out/stages"
+  # Strong scaling 1-3 ranks of size M, and the scaling model checked against it (OUT/scaling.csv).
+  if [ $quick = 0 ]; then
+    log "scaling -> $out/scaling"
+    SIZES=M RANKS="1 2 3" BUILD=$build DATA=${DATA:-$out/data} "$root/bench/stages.sh" "$out/scaling"
+    /usr/bin/python3 "$root/bench/scaling_model.py" "$out/scaling" "$out"
+  fi
 fi
 
 if [ $relion = 1 ]; then

@@ -34,6 +34,8 @@ cp particles.mrcs mode4.mrcs
 $PY -c "import struct; f=open('mode4.mrcs','r+b'); f.seek(12); f.write(struct.pack('<i', 4))"
 sed 's/particles\.mrcs/mode4.mrcs/' particles.star > mode4.star
 expect_error unsupported_mode 'mode4.mrcs|mode|4' -- --star mode4.star
+# A run that would need more memory per rank than allowed stops before any work.
+expect_error memory_limit "--max-memory-gb|peak memory per rank = |at most 0.01 GB" -- --star particles.star --max-memory-gb 0.01
 
 # Not an MRC file at all.
 head -c 5000 particles.star > text.mrcs

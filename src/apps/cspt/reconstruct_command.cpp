@@ -117,7 +117,9 @@ int run_reconstruct(parallel::Context& ctx, std::vector<std::string> raw_args) {
                       "at most " + format_gigabytes(plan.budget_bytes) +
                           (configured ? " (the configured limit)" : " (this node's free memory shared by its " +
                                         std::to_string(ctx.ranks_on_node()) + " rank(s))") +
-                          "; use more ranks or nodes, fewer threads, --insertion send-to-owners or a smaller --pad");
+                          (plan.insertion == InsertionMode::send_to_owners
+                               ? "; use more ranks or nodes or a smaller --pad"
+                               : "; use more ranks or nodes, fewer threads, --insertion send-to-owners or a smaller --pad"));
   }
   // Only the root makes the mask; each rank keeps its slab of it for the distributed FSC.
   const VolumeSlab mask = scatter_volume_collective(
