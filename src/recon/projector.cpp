@@ -3,12 +3,23 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numbers>
 
 #include "cspt/fft/transforms.hpp"
 #include "cspt/util/error.hpp"
 
 namespace cspt {
+namespace {
+using Float4 = float __attribute__((vector_size(16)));
+/// Two adjacent complex cells as (re0, im0, re1, im1).
+inline Float4 load_pair(const std::complex<float>* c) {
+  Float4 v;
+  std::memcpy(&v, c, sizeof v);
+  return v;
+}
+}  // namespace
+
 namespace {
 double sinc(double x) { return std::abs(x) < 1e-12 ? 1.0 : std::sin(x) / x; }
 }  // namespace
@@ -106,12 +117,15 @@ void Projector::project_at(const Eigen::Matrix3d& a, std::span<const int> kx, st
     const std::complex<float>* c10 = c00 + std::size_t(side) * nx;   // z + 1
     const std::complex<float>* c11 = c10 + nx;
     const float gx = 1 - fx, gy = 1 - fy, gz = 1 - fz;
-    std::complex<float> val = (gy * gz) * c00[0] + (fy * gz) * c01[0] + (gy * fz) * c10[0] + (fy * fz) * c11[0];
+    std::complex<float> val;
     if (x0 + 1 < nxh && x0 + 1 <= r) {
-      const std::complex<float> val1 = (gy * gz) * c00[1] + (fy * gz) * c01[1] + (gy * fz) * c10[1] + (fy * fz) * c11[1];
-      val = gx * val + fx * val1;
+      // The x0 and x0 + 1 cells of a row are 16 contiguous bytes: one 4-float vector per row, so
+      // the 8 corners take 4 loads and 4 multiply-adds instead of 16 complex products.
+      Float4 pair = (gy * gz) * load_pair(c00) + (fy * gz) * load_pair(c01) + (gy * fz) * load_pair(c10) +
+                    (fy * fz) * load_pair(c11);
+      val = {gx * pair[0] + fx * pair[2], gx * pair[1] + fx * pair[3]};
     } else {
-      val *= gx;
+      val = gx * ((gy * gz) * c00[0] + (fy * gz) * c01[0] + (gy * fz) * c10[0] + (fy * fz) * c11[0]);
     }
     out[i] = conj ? std::conj(val) : val;
   }
