@@ -7,30 +7,25 @@ fx=${1:?fixture folder}
 work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT
 cd "$fx"
 "${MPIRUN[@]}" -n 1 "$CSPT" reconstruct --star particles.star -o "$work/r1" --threads 1 > "$work/r1.log" 2>&1 || { cat "$work/r1.log"; fail "1 rank"; }
-for n in 2 3; do
-  "${MPIRUN[@]}" -n $n "$CSPT" reconstruct --star particles.star -o "$work/r$n" --threads $((n == 2 ? 2 : 1)) > "$work/r$n.log" 2>&1 \
-    || { cat "$work/r$n.log"; fail "$n ranks run"; continue; }
-  [ "$(json_get "$work/r$n/summary.json" ranks)" = "$n" ] && pass "$n ranks reported" || fail "ranks in summary.json"
-  [ "$(json_get "$work/r$n/summary.json" insertion)" = full-grids ] && pass "$n ranks: full grids by default at box 64" \
-    || fail "default insertion mode"
+# run_and_compare LABEL N [ARGS...]: N ranks (2 threads at 2 ranks), the insertion mode reported,
+# every map equal to the 1-rank run's.
+run_and_compare() {
+  local label=$1 n=$2 mode=$3; shift 3
+  local dir="$work/$label$n"
+  "${MPIRUN[@]}" -n "$n" "$CSPT" reconstruct --star particles.star -o "$dir" --threads $((n == 2 ? 2 : 1)) "$@" \
+    > "$dir.log" 2>&1 || { cat "$dir.log"; fail "$label, $n ranks run"; return; }
+  [ "$(json_get "$dir/summary.json" ranks)" = "$n" ] && pass "$label, $n ranks reported" || fail "$label: ranks in summary.json"
+  [ "$(json_get "$dir/summary.json" insertion)" = "$mode" ] && pass "$label, $n ranks: $mode insertion" \
+    || fail "$label: insertion in summary.json is not $mode"
   for m in half1 half2 map; do
-    if "$TESTDATA" compare --a "$work/r$n/$m.mrc" --b "$work/r1/$m.mrc" --max-rel-diff 1e-5 > "$work/cmp.txt"; then
-      pass "$n ranks: $m.mrc equals the 1-rank map ($(head -1 "$work/cmp.txt"))"
-    else cat "$work/cmp.txt"; fail "$n ranks: $m.mrc differs"; fi
+    if "$TESTDATA" compare --a "$dir/$m.mrc" --b "$work/r1/$m.mrc" --max-rel-diff 1e-5 > "$work/cmp.txt"; then
+      pass "$label, $n ranks: $m.mrc equals the 1-rank map ($(head -1 "$work/cmp.txt"))"
+    else cat "$work/cmp.txt"; fail "$label, $n ranks: $m.mrc differs"; fi
   done
-done
+}
+for n in 2 3; do run_and_compare default "$n" full-grids; done  # automatic: full grids at box 64
 for mode in send-to-owners own-slab; do
-  for n in 2 3; do
-    "${MPIRUN[@]}" -n $n "$CSPT" reconstruct --star particles.star -o "$work/$mode$n" --threads $((n == 2 ? 2 : 1)) \
-      --insertion $mode > "$work/$mode$n.log" 2>&1 || { cat "$work/$mode$n.log"; fail "$mode, $n ranks run"; continue; }
-    [ "$(json_get "$work/$mode$n/summary.json" insertion)" = "$mode" ] && pass "$mode, $n ranks: mode reported" \
-      || fail "$mode: insertion in summary.json"
-    for m in half1 half2 map; do
-      if "$TESTDATA" compare --a "$work/$mode$n/$m.mrc" --b "$work/r1/$m.mrc" --max-rel-diff 1e-5 > "$work/cmp.txt"; then
-        pass "$mode, $n ranks: $m.mrc equals the 1-rank full-grid map ($(head -1 "$work/cmp.txt"))"
-      else cat "$work/cmp.txt"; fail "$mode, $n ranks: $m.mrc differs"; fi
-    done
-  done
+  for n in 2 3; do run_and_compare "$mode" "$n" "$mode" --insertion "$mode"; done
 done
 grep -q "peak memory per rank about" "$work/r1.log" && pass "the memory per rank is stated: $(grep -o 'peak memory.*' "$work/r1.log")" \
   || fail "no memory statement"
@@ -40,7 +35,7 @@ if [ $rc -eq 2 ] && grep -q "max-memory-gb.*peak memory per rank.*at most 0.01 G
   pass "a run over --max-memory-gb is refused (exit 2): $(grep -o 'peak memory per rank.*' "$work/tight.log" | head -1 | cut -c1-160)"
 else cat "$work/tight.log"; fail "memory limit not enforced (exit $rc)"; fi
 # Every rank wrote nothing itself: only the root's files exist, with no staging left behind.
-[ -z "$(find "$work/r3" -name '.staging*')" ] && pass "no staging folders left" || fail "staging folder left"
+[ -z "$(find "$work/default3" -name '.staging*')" ] && pass "no staging folders left" || fail "staging folder left"
 # A failure on one rank's share (a NaN image near the end, on the last rank) stops every rank with
 # one clear message and a non-zero exit, and leaves no output.
 cp particles.mrcs "$work/nan.mrcs"
