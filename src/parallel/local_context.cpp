@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "cspt/fft/plan.hpp"
+#include "cspt/fft/wisdom.hpp"
 #include "cspt/parallel/context.hpp"
 
 namespace cspt::parallel {
@@ -19,8 +20,8 @@ class LocalRealFft final : public DistributedRealFft {
     fft::set_planner_threads(threads);
     auto* c = reinterpret_cast<fftwf_complex*>(buffer_.data());
     auto* r = reinterpret_cast<float*>(buffer_.data());
-    inverse_ = fftwf_plan_dft_c2r_3d(n, n, n, c, r, FFTW_ESTIMATE);
-    forward_ = fftwf_plan_dft_r2c_3d(n, n, n, r, c, FFTW_ESTIMATE);
+    inverse_ = fftwf_plan_dft_c2r_3d(n, n, n, c, r, fft::large_transform_flags());
+    forward_ = fftwf_plan_dft_r2c_3d(n, n, n, r, c, fft::large_transform_flags());
     if (!inverse_ || !forward_) throw std::runtime_error("FFTW could not plan a 3D real transform");
   }
   ~LocalRealFft() override {

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "cspt/fft/plan.hpp"
+#include "cspt/fft/wisdom.hpp"
 #include "cspt/parallel/context.hpp"
 #include "parallel/mpi_check.hpp"
 
@@ -30,8 +31,8 @@ class MpiRealFft final : public DistributedRealFft {
     fft::set_planner_threads(threads);
     auto* c = reinterpret_cast<fftwf_complex*>(buffer_.data());
     auto* r = reinterpret_cast<float*>(buffer_.data());
-    inverse_ = fftwf_mpi_plan_dft_c2r_3d(n, n, n, c, r, comm_, FFTW_ESTIMATE);
-    forward_ = fftwf_mpi_plan_dft_r2c_3d(n, n, n, r, c, comm_, FFTW_ESTIMATE);
+    inverse_ = fftwf_mpi_plan_dft_c2r_3d(n, n, n, c, r, comm_, fft::large_transform_flags());
+    forward_ = fftwf_mpi_plan_dft_r2c_3d(n, n, n, r, c, comm_, fft::large_transform_flags());
     if (!inverse_ || !forward_) throw Error("FFTW-MPI", "n", std::to_string(n), "a plannable distributed 3D size");
     layout_.z0.assign(std::size_t(size), 0);
     layout_.nz.assign(std::size_t(size), 0);
@@ -270,9 +271,16 @@ MpiEnvironment::MpiEnvironment(int* argc, char*** argv) {
   }
   fft::set_planner_threads(1);  // fftwf_init_threads must precede fftwf_mpi_init
   fftwf_mpi_init();
+  fft::import_wisdom();  // every rank reads the same file, so every rank makes the same plans
 }
 
 MpiEnvironment::~MpiEnvironment() {
+  if (!fft::wisdom_path().empty()) {
+    fftwf_mpi_gather_wisdom(MPI_COMM_WORLD);
+    int rank = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (rank == 0) fft::export_wisdom();
+  }
   fftwf_mpi_cleanup();
   MPI_Finalize();
 }

@@ -9,6 +9,7 @@
 #include "apps/cspt/commands.hpp"
 #include "apps/cspt/report_command.hpp"
 #include "apps/cspt/run_stages.hpp"
+#include "cspt/fft/wisdom.hpp"
 #include "cspt/parallel/context.hpp"
 #include "cspt/util/error.hpp"
 #include "cspt/util/stop_request.hpp"
@@ -64,7 +65,15 @@ int main(int argc, char** argv) {
     ctx = mpi->world();
   } else {
     ctx = cspt::parallel::make_local_context();
+    cspt::fft::import_wisdom();
   }
+  // Without MPI the wisdom is written here; under MPI by the environment, gathered from all ranks.
+  struct SaveWisdom {
+    bool local;
+    ~SaveWisdom() {
+      if (local) cspt::fft::export_wisdom();
+    }
+  } save_wisdom{!mpi};
   const std::string prefix = ctx->size() > 1 ? "cspt " + command + " [" + ctx->label() + "]: " : "cspt " + command + ": ";
   try {
     if (command == "run" || command == "refine") {
