@@ -1,4 +1,4 @@
-// The refinement score, set up as bench/micro_score.cpp does (box B at 1.5 A/px, band 300-8 A,
+// The refinement score (box B at 1.5 A/px, band 300-8 A,
 // projector cropped to the band): band_score alone on a ready slice (shift phases, correlation),
 // and one whole pose evaluation as the particle search runs it (project_at of the band + band_score).
 // Counter bytes_per_item: the band arrays the score streams (image 8 B, CTF/sigma 4 B, slice 8 B,
@@ -53,6 +53,14 @@ ScoreSetup& setup(int box) {
   return *cspt::bench::once<Ptr>("score" + std::to_string(box), [box] { return std::make_shared<ScoreSetup>(box); });
 }
 
+/// Items, bytes and band points of a scoring benchmark (one item = one pose scored).
+void report_counters(benchmark::State& state, const ScoreSetup& s) {
+  state.SetItemsProcessed(int64_t(state.iterations()));
+  state.SetBytesProcessed(int64_t(double(state.iterations()) * s.bytes()));
+  state.counters["bytes_per_item"] = s.bytes();
+  state.counters["points_per_item"] = double(s.band.size());
+}
+
 void BM_BandScore(benchmark::State& state) {
   const ScoreSetup& s = setup(int(state.range(0)));
   cspt::BandScoreScratch scratch;
@@ -62,10 +70,7 @@ void BM_BandScore(benchmark::State& state) {
     benchmark::DoNotOptimize(
         cspt::band_score(s.band, s.prepared, s.ctf_w.data(), s.slice.data(), 0.3 * (i % 7), -0.2 * (i % 5), scratch));
   }
-  state.SetItemsProcessed(int64_t(state.iterations()));
-  state.SetBytesProcessed(int64_t(double(state.iterations()) * s.bytes()));
-  state.counters["bytes_per_item"] = s.bytes();
-  state.counters["points_per_item"] = double(s.band.size());
+  report_counters(state, s);
 }
 BENCHMARK(BM_BandScore)->Apply(cspt::bench::box_sizes)->Unit(benchmark::kMicrosecond);
 
@@ -79,10 +84,7 @@ void BM_ScoreEvaluation(benchmark::State& state) {
     benchmark::DoNotOptimize(
         cspt::band_score(s.band, s.prepared, s.ctf_w.data(), s.slice.data(), 0.3 * (i % 7), -0.2 * (i % 5), scratch));
   }
-  state.SetItemsProcessed(int64_t(state.iterations()));
-  state.SetBytesProcessed(int64_t(double(state.iterations()) * s.bytes()));
-  state.counters["bytes_per_item"] = s.bytes();
-  state.counters["points_per_item"] = double(s.band.size());
+  report_counters(state, s);
 }
 BENCHMARK(BM_ScoreEvaluation)->Apply(cspt::bench::box_sizes)->Unit(benchmark::kMicrosecond);
 

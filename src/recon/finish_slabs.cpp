@@ -83,8 +83,7 @@ void complete_friedel_plane_collective(parallel::Context& ctx, ReducedSlabs& s) 
           plane[at(z, y) + 2] = c.weight;
         }
     ctx.sum_collective(plane);
-    // Each cell gains the conjugate of its mirror (0, -ky, -kz); self-mates double, as in
-    // FourierAccumulator::complete_friedel_plane.
+    // Each cell gains the conjugate of its mirror (0, -ky, -kz); self-mates double.
     for (int z = s.z0; z < s.z0 + s.nz; ++z)
       for (int y = 0; y < np; ++y) {
         if (g.row_length(z, y) == 0) continue;

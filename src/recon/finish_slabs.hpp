@@ -30,12 +30,13 @@ int finishing_planes_per_round(int n_pad);
 
 /// Collective: sum both halves' full grids over ranks into the slab owners (compact grids within
 /// `radius`). Frees the full grids. A rank without particles of a half has an empty grid for it and
-/// contributes zeros. The full grids' Friedel plane must be complete.
+/// contributes zeros. The Friedel plane is completed afterwards (complete_friedel_plane_collective).
 ReducedSlabs reduce_full_grids_collective(parallel::Context& ctx, FourierAccumulator (&local)[2], int n_pad,
                                           double radius);
 
-/// Collective: make the kx = 0 plane Hermitian across ranks (FourierAccumulator::complete_friedel_plane
-/// for slabs that received every contribution directly).
+/// Collective: make the kx = 0 plane Hermitian across ranks. The half grid never receives the mirror
+/// images of insertions landing within one cell of kx = 0: each cell gains the conjugate of its mirror
+/// (0, -ky, -kz). Linear, so it runs once, on the summed slabs, whichever way they were filled.
 void complete_friedel_plane_collective(parallel::Context& ctx, ReducedSlabs& s);
 
 /// Per shell (in units of the unpadded box) sums of D over cells with radius <= r_max, for both

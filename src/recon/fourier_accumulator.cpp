@@ -92,29 +92,4 @@ void BatchedInserter::flush() {
   points_.clear();
 }
 
-void FourierAccumulator::complete_friedel_plane() {
-  const int np = n_pad_;
-  const int nxh = np / 2 + 1;
-  const auto cell = [&](int y, int z) -> AccumulatorCell& { return cells_[(std::size_t(z) * np + y) * nxh]; };
-  // Visit each unordered pair {(y, z), (-y, -z)} once; self-mates (y, z in {0, np/2}) double.
-  for (int z = 0; z < np; ++z) {
-    for (int y = 0; y < np; ++y) {
-      const int my = (np - y) % np, mz = (np - z) % np;
-      const std::size_t self = std::size_t(z) * np + y, mate = std::size_t(mz) * np + my;
-      if (mate < self) continue;
-      AccumulatorCell& a = cell(y, z);
-      if (mate == self) {
-        a.re *= 2.0f;
-        a.im = 0.0f;
-        a.weight *= 2.0f;
-        continue;
-      }
-      AccumulatorCell& b = cell(my, mz);
-      const AccumulatorCell sum_a{a.re + b.re, a.im - b.im, a.weight + b.weight, 0.0f};
-      b = AccumulatorCell{b.re + a.re, b.im - a.im, b.weight + a.weight, 0.0f};
-      a = sum_a;
-    }
-  }
-}
-
 }  // namespace cspt

@@ -34,15 +34,16 @@ double busiest_slab_cells(int n_pad, int ranks, double radius) {
 
 }  // namespace
 
-ReconstructShape reconstruct_shape(const ParticleSet& set, int box, const ReconstructOptions& opts, int ranks) {
+ReconstructShape reconstruct_shape(std::size_t projections, int box, double pixel_size_A, const ReconstructOptions& opts,
+                                   int ranks) {
   ReconstructShape s;
   s.box = box;
   s.pad = opts.pad;
   s.threads = std::max(1, opts.threads);
   s.ranks = std::max(1, ranks);
   s.r_max_px = box / 2.0 - 1.0;
-  if (opts.max_resolution_A > 0) s.r_max_px = std::min(s.r_max_px, box * set.pixel_size_A / opts.max_resolution_A);
-  s.projections = set.projections.size();
+  if (opts.max_resolution_A > 0) s.r_max_px = std::min(s.r_max_px, box * pixel_size_A / opts.max_resolution_A);
+  s.projections = projections;
   s.symmetry_operators = point_group(opts.symmetry).operators.size();
   // Particles are split by half-set first: with two or more ranks a rank holds one half, unless an
   // odd rank count puts the boundary between the halves inside one rank's share.

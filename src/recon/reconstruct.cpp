@@ -45,7 +45,7 @@ constexpr double kFullGridsUpToBytes = 256.0 * 256 * 129 * 16 * 1.01;
 
 ReconstructionPlan plan_reconstruction_collective(parallel::Context& ctx, const ParticleSet& set, int box,
                                                   const ReconstructOptions& opts) {
-  const ReconstructShape shape = reconstruct_shape(set, box, opts, ctx.size());
+  const ReconstructShape shape = reconstruct_shape(set.projections.size(), box, set.pixel_size_A, opts, ctx.size());
   ReconstructionPlan plan;
   // The budget of one rank: the configured limit, and this node's free memory shared by its ranks.
   double budget = opts.memory_limit_bytes > 0 ? opts.memory_limit_bytes : 1e300;
@@ -149,10 +149,9 @@ ReconstructionResult reconstruct_collective(parallel::Context& ctx, const Partic
     for (int h = 0; h < 2; ++h) acc.half[h] = FourierAccumulator(holds[h] ? n_pad : 0);
     // A failure on one rank must stop all of them at the next collective, not hang the others.
     parallel::run_guarded_collective(ctx, [&] { insert_projections(set, images, mine, rank_opts, acc); });
-    for (auto& g : acc.half)
-      if (g.size() > 0) g.complete_friedel_plane();
     lap("insert");
     slabs = detail::reduce_full_grids_collective(ctx, acc.half, n_pad, grid_radius);
+    detail::complete_friedel_plane_collective(ctx, slabs);
     lap("reduce");
   } else {
     slabs = detail::make_slab_grids(ctx, n_pad, grid_radius);

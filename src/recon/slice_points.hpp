@@ -30,7 +30,7 @@ void for_each_slice_point(const std::complex<float>* values, const float* weight
     const int row = ky < 0 ? ky + box : ky;
     const int kx_max = std::min(box / 2, int(std::floor(std::sqrt(std::max(0.0, r2_max - double(ky) * ky)))));
     // On the kx = 0 column only ky >= 0 is inserted: ky < 0 there is the Friedel mate of ky > 0,
-    // which complete_friedel_plane() restores. The origin is its own mate, so it goes in at half weight.
+    // which complete_friedel_plane_collective() restores. The origin is its own mate, so it goes in at half weight.
     const int kx_start = ky < 0 ? 1 : 0;
     const std::complex<float>* vrow = values + std::size_t(row) * img_nxh;
     const float* wrow = weights + std::size_t(row) * img_nxh;

@@ -319,6 +319,23 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
     }
   }
 
+  // What the memory statement of every iteration shares: the busiest rank's projections and the
+  // reconstruction's shape.
+  RefineShape memory_shape;
+  {
+    std::vector<double> counts(static_cast<std::size_t>(ctx.size()), 0.0);
+    counts[ctx.rank()] = double(mine.size());
+    ctx.sum_collective(counts);
+    memory_shape.box = box;
+    memory_shape.pad = opts.pad;
+    memory_shape.my_projections = std::size_t(*std::max_element(counts.begin(), counts.end()));
+    ReconstructOptions ropts;
+    ropts.symmetry = opts.symmetry;
+    ropts.pad = opts.pad;
+    ropts.threads = opts.threads;
+    memory_shape.reconstruction = reconstruct_shape(model.projections.size(), box, px, ropts, ctx.size());
+  }
+
   RefineOutcome outcome;
   outcome.iterations_done = resume_from;
   outcome.resolution_A = resolution;
@@ -341,23 +358,9 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
     const FourierBand band = make_fourier_band(box, px, opts.low_resolution_A, band_high_A);
     {
       // The iteration's memory, stated and checked before its work.
-      std::vector<double> counts(static_cast<std::size_t>(ctx.size()), 0.0);
-      counts[ctx.rank()] = double(mine.size());
-      ctx.sum_collective(counts);
-      RefineShape shape;
-      shape.box = box;
-      shape.pad = opts.pad;
-      shape.my_projections = std::size_t(*std::max_element(counts.begin(), counts.end()));
+      RefineShape shape = memory_shape;
       shape.band_samples = band.size();
       shape.band_radius_px = band.shell_hi;
-      ParticleSet all;
-      all.pixel_size_A = px;
-      all.projections.resize(model.projections.size());
-      ReconstructOptions ropts;
-      ropts.symmetry = opts.symmetry;
-      ropts.pad = opts.pad;
-      ropts.threads = opts.threads;
-      shape.reconstruction = reconstruct_shape(all, box, ropts, ctx.size());
       const MemoryEstimate need = refine_memory_per_rank(shape);
       double budget = opts.memory_limit_bytes > 0 ? opts.memory_limit_bytes : 1e300;
       // What this rank may reach: its share of the node's free memory on top of what it holds.

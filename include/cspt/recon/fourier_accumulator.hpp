@@ -41,11 +41,6 @@ class FourierAccumulator {
   void insert_slice(const std::complex<float>* values, const float* weights, int box, const Eigen::Matrix3d& a,
                     double r_max_px);
 
-  /// Make the kx = 0 plane Hermitian: each cell gains the conjugate of its mirror (0, -ky, -kz). The
-  /// half grid never receives the mirror images of insertions landing within one cell of kx = 0; this
-  /// adds them. Linear, so it may run before or after summing accumulators (but exactly once).
-  void complete_friedel_plane();
-
   /// Element-wise sum.
   void add(const FourierAccumulator& other);
 

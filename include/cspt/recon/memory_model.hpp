@@ -21,7 +21,9 @@ struct ReconstructShape {
 /// The peak of the busiest rank (the one owning the most grid cells) in `mode` (not automatic).
 MemoryEstimate reconstruct_memory_per_rank(const ReconstructShape& shape, InsertionMode mode);
 
-/// The shape of a reconstruction of `set` with `opts` on `ranks` ranks.
-ReconstructShape reconstruct_shape(const ParticleSet& set, int box, const ReconstructOptions& opts, int ranks);
+/// The shape of a reconstruction of `projections` projections of `box` pixels of `pixel_size_A`
+/// with `opts` on `ranks` ranks.
+ReconstructShape reconstruct_shape(std::size_t projections, int box, double pixel_size_A, const ReconstructOptions& opts,
+                                   int ranks);
 
 }  // namespace cspt
