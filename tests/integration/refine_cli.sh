@@ -30,6 +30,13 @@ expect_error reference_box 'small/truth/map.mrc|box|48x48x48|64' -- "${base[@]}"
 expect_error mask_box 'small/truth/map.mrc|box|48x48x48|64' -- "${base[@]}" -o o7 --mask small/truth/map.mrc
 printf 'refine:\n  iterations: 1\n  box: 64\n  sym: D3\n  grid-range-deg: 4\n  grid-step-deg: 4\n  itertions: 2\n' > typo.yaml
 expect_error unknown_key 'typo.yaml|itertions' -- -c typo.yaml -p sim/project.h5 --reference sim/truth/map.mrc -o o6
+# An iteration that would need more memory per rank than allowed is stated, then refused before
+# its work (exit 2, the numbers named); no iteration is written.
+set +e; "$CSPT" refine "${base[@]}" -o o8 --max-memory-gb 0.01 > o8.log 2>&1; rc=$?; set -e
+if [ $rc -eq 2 ] && grep -q "iter_001: peak memory per rank about" o8.log \
+   && grep -q "refine.max-memory-gb: peak memory per rank = .* at most 0.01 GB" o8.log && [ ! -e o8/iter_001 ]; then
+  pass "memory limit: $(grep -o 'refine.max-memory-gb.*' o8.log | cut -c1-150)"
+else cat o8.log; fail "refine memory limit (exit $rc)"; fi
 # A run from a config file; then the same folder with other options is refused, and with more
 # iterations it continues from where it stopped.
 printf 'refine:\n  iterations: 1\n  box: 64\n  sym: D3\n  grid-range-deg: 4\n  grid-step-deg: 4\n  threads: 2\n' > refine.yaml
