@@ -21,7 +21,9 @@ class LocalRealFft final : public DistributedRealFft {
     auto* c = reinterpret_cast<fftwf_complex*>(buffer_.data());
     auto* r = reinterpret_cast<float*>(buffer_.data());
     inverse_ = fftwf_plan_dft_c2r_3d(n, n, n, c, r, fft::large_transform_flags());
+    if (!inverse_) inverse_ = fftwf_plan_dft_c2r_3d(n, n, n, c, r, FFTW_ESTIMATE);  // not in the wisdom file
     forward_ = fftwf_plan_dft_r2c_3d(n, n, n, r, c, fft::large_transform_flags());
+    if (!forward_) forward_ = fftwf_plan_dft_r2c_3d(n, n, n, r, c, FFTW_ESTIMATE);
     if (!inverse_ || !forward_) throw std::runtime_error("FFTW could not plan a 3D real transform");
   }
   ~LocalRealFft() override {

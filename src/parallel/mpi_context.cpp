@@ -31,8 +31,11 @@ class MpiRealFft final : public DistributedRealFft {
     fft::set_planner_threads(threads);
     auto* c = reinterpret_cast<fftwf_complex*>(buffer_.data());
     auto* r = reinterpret_cast<float*>(buffer_.data());
+    // A problem missing from a wisdom file that was read is planned by estimate instead.
     inverse_ = fftwf_mpi_plan_dft_c2r_3d(n, n, n, c, r, comm_, fft::large_transform_flags());
+    if (!inverse_) inverse_ = fftwf_mpi_plan_dft_c2r_3d(n, n, n, c, r, comm_, FFTW_ESTIMATE);
     forward_ = fftwf_mpi_plan_dft_r2c_3d(n, n, n, r, c, comm_, fft::large_transform_flags());
+    if (!forward_) forward_ = fftwf_mpi_plan_dft_r2c_3d(n, n, n, r, c, comm_, FFTW_ESTIMATE);
     if (!inverse_ || !forward_) throw Error("FFTW-MPI", "n", std::to_string(n), "a plannable distributed 3D size");
     layout_.z0.assign(std::size_t(size), 0);
     layout_.nz.assign(std::size_t(size), 0);
@@ -275,7 +278,7 @@ MpiEnvironment::MpiEnvironment(int* argc, char*** argv) {
 }
 
 MpiEnvironment::~MpiEnvironment() {
-  if (!fft::wisdom_path().empty()) {
+  if (!fft::wisdom_path().empty() && !fft::wisdom_imported()) {
     fftwf_mpi_gather_wisdom(MPI_COMM_WORLD);
     int rank = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
