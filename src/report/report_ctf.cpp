@@ -27,7 +27,8 @@ std::vector<Series> per_series(const Table& t, const std::string& column, double
     s.y.push_back(t.number(r, column) * scale);
   }
   std::vector<Series> out;
-  for (auto& [index, s] : by_index) {
+  for (auto& entry : by_index) {
+    const Series& s = entry.second;  // (a named reference: clang 14 cannot capture a structured binding)
     std::vector<std::size_t> idx(s.x.size());
     for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
     std::sort(idx.begin(), idx.end(), [&](auto a, auto b) { return s.x[a] < s.x[b]; });

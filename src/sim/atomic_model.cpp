@@ -6,7 +6,6 @@
 #include <gemmi/mmread.hpp>
 
 #include <cmath>
-#include <numbers>
 #include <random>
 
 #include <Eigen/Geometry>
@@ -110,7 +109,7 @@ Volume potential_map(const AtomicModel& model, int box, double px, double extra_
     // The widest Gaussian of the fit decides how far the atom reaches (to 1e-4 of its peak).
     double widest = 0;
     for (int i = 0; i < 5; ++i) widest = std::max(widest, coef.b(i) + b);
-    const double reach_A = std::sqrt(widest * std::log(1e4)) / (2 * std::numbers::pi);
+    const double reach_A = std::sqrt(widest * std::log(1e4)) / (2 * 3.14159265358979323846);
     const Eigen::Vector3d r0 = (atom.position_A - centre) / px + Eigen::Vector3d(c, c, c);
     const int span = int(std::ceil(reach_A / px));
     const auto density = coef.precalculate_density_iso(b);
