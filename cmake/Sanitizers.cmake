@@ -3,7 +3,8 @@
 #   CSPT_SANITIZE=address,undefined   the whole suite under ASan + UBSan (any UB is fatal)
 #   CSPT_SANITIZE=thread              the OpenMP kernels under TSan (clang, with LLVM's libomp and
 #                                     its Archer tool, so OpenMP's own synchronisation is seen)
-#   CSPT_FUZZ=ON                      libFuzzer harnesses in tests/fuzz (clang only)
+#   CSPT_FUZZ=ON                      libFuzzer harnesses in tests/fuzz (clang only), with coverage
+#                                     instrumentation of the readers they fuzz
 set(CSPT_SANITIZE "" CACHE STRING "Sanitizers for every target: address,undefined | thread | empty")
 option(CSPT_FUZZ "Build the libFuzzer harnesses (tests/fuzz; needs clang)" OFF)
 
@@ -22,6 +23,17 @@ if(CSPT_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
     message(FATAL_ERROR "CSPT_FUZZ needs clang (libFuzzer): configure with -DCMAKE_CXX_COMPILER=clang++")
   endif()
-  # Coverage instrumentation for everything the harnesses link; libFuzzer's main only in them.
-  add_compile_options(-fsanitize=fuzzer-no-link)
 endif()
+
+# Coverage guidance for libFuzzer, only where the fuzzed readers live (src/io, src/config and the
+# harnesses): instrumenting the numerical kernels as well would slow the sanitized suite several
+# times over for coverage no harness reaches.
+function(cspt_fuzz_instrument_sources)
+  if(CSPT_FUZZ)
+    foreach(source ${ARGN})
+      if(source MATCHES "/src/(io|config)/|/tests/fuzz/")
+        set_property(SOURCE ${source} APPEND PROPERTY COMPILE_OPTIONS -fsanitize=fuzzer-no-link)
+      endif()
+    endforeach()
+  endif()
+endfunction()

@@ -6,6 +6,7 @@
 // libhdf5's (raw byte corruption is tried once in tests/unit/io/project_file_test.cpp).
 // A file read_project accepts must also be writable and read back.
 #include <hdf5.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -137,7 +138,7 @@ struct Object {
   H5O_type_t type;
 };
 
-herr_t collect(hid_t, const char* name, const H5O_info2_t* info, void* out) {
+herr_t collect(hid_t, const char* name, const H5O_info_t* info, void* out) {
   static_cast<std::vector<Object>*>(out)->push_back({name, info->type});
   return 0;
 }
@@ -221,12 +222,12 @@ void apply_edits(const std::string& path, Program& prog) {
   if (file < 0) std::abort();  // the base file is ours and valid
   for (int edit = 0; edit < 8 && !prog.done(); ++edit) {
     std::vector<Object> objects;
-    H5Ovisit3(file, H5_INDEX_NAME, H5_ITER_NATIVE, collect, &objects, H5O_INFO_BASIC);
+    H5Ovisit2(file, H5_INDEX_NAME, H5_ITER_NATIVE, collect, &objects, H5O_INFO_BASIC);
     const Object& o = objects[prog.u16() % objects.size()];
     const hid_t obj = H5Oopen(file, o.path.c_str(), H5P_DEFAULT);
     if (obj < 0) continue;
-    H5O_info2_t info;
-    H5Oget_info3(obj, &info, H5O_INFO_NUM_ATTRS);
+    H5O_info_t info;
+    H5Oget_info2(obj, &info, H5O_INFO_NUM_ATTRS);
     const std::uint8_t op = prog.byte() % 7;
     if (op == 0 && o.type == H5O_TYPE_DATASET) {
       H5Oclose(obj);
