@@ -143,6 +143,12 @@ Tracker::Tracker(TrackPlan plan, const json& s, const cspt::AcquisitionRecord& r
     st.pred_sigma_y_um = r.at("pred_sigma_y_um");
     st.last_observation = r.at("last_observation");
   }
+  // The geometry of the Record in flight is not stored: it is the fit act_next_roi made from the
+  // observations above, which have not changed since, so the same fit gives it again (its
+  // fit_* columns and the "established" test of on_roi need it after a restart).
+  if (phase_ == Phase::recording && roi_ >= 0 && roi_ < int(rois_.size()))
+    rois_[std::size_t(roi_)].geometry =
+        roi_geometry(roi_, plan_.tilts.at(std::size_t(tilt_index_)).branch, reported_tilt_deg_);
 }
 
 json Tracker::state_json() const {

@@ -143,6 +143,43 @@ TEST(Tracker, QualityGatesRejectAFailedCorrelationInsteadOfApplyingIt) {
   fs::remove_all(dir);
 }
 
+// The event a well-behaved microscope sends for an action (measured shifts, no images).
+nlohmann::json answer(const nlohmann::json& a, double time_s) {
+  const std::string kind = a.at("action");
+  nlohmann::json e;
+  if (kind == "begin") e = {{"event", "begin"}};
+  if (kind == "tilt") e = {{"event", "tilted"}, {"angle_deg", a.at("angle_deg").get<double>() + 0.01}};
+  if (kind == "track")
+    e = {{"event", "tracking_image"}, {"mag", a.at("mag")}, {"shift_nm", {3.0 / a.at("iteration").get<int>(), -2.0}},
+         {"cc", 0.4}, {"psr", 8.0}};
+  if (kind == "focus") e = {{"event", "focus"}, {"focus_um", -3.1}};
+  if (kind == "record")
+    e = {{"event", "roi_image"}, {"roi", a.at("roi")}, {"shift_nm", {1.5, -0.5}}, {"cc", 0.3}, {"psr", 7.0}};
+  e["time_s"] = time_s;
+  return e;
+}
+
+TEST(Tracker, RestoredMidRecordWritesTheSameRowAsAnUninterruptedTracker) {
+  // Regression: the geometry of the Record in flight was not restored, so a tracker restarted
+  // between a record action and its roi_image wrote fit_y_um = fit_z_um = fit_points = 0 and
+  // could count a rejected alignment of an established ROI as a failure.
+  const TrackPlan plan = builtin_scenario("nominal-krios").plan;
+  Tracker t(plan);
+  nlohmann::json a = t.step(parse_event(answer(t.pending_action(), 1.0), 1.0));
+  for (int k = 2; !(a.at("action") == "record" && t.tilt_index() >= 3); ++k)
+    a = t.step(parse_event(answer(a, double(k)), 0.0));
+  Tracker restored(plan, t.state_json(), t.record());
+  const Event e = parse_event(answer(a, 1000.0), 0.0);
+  EXPECT_EQ(t.step(e), restored.step(e));
+  const std::string table = "roi_" + a.at("roi").get<std::string>();
+  const auto& fit_points = table_column(*find_table(t.record(), table), "fit_points");
+  EXPECT_GT(fit_points.back(), 0.0);
+  EXPECT_EQ(t.state_json(), restored.state_json());
+  for (const char* column : {"fit_y_um", "fit_z_um", "fit_points", "pred_height_um"})
+    EXPECT_EQ(table_column(*find_table(t.record(), table), column),
+              table_column(*find_table(restored.record(), table), column)) << column;
+}
+
 TEST(Tracker, CorruptStateIsAClearError) {
   const std::string dir = temp_dir("corrupt");
   const std::string project = dir + "/project.h5";
