@@ -1,4 +1,5 @@
 // bisect-track: the BISECT acquisition tracker (docs/tracker-protocol.md, docs/acquisition.md).
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -6,6 +7,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "apps/cspt/cli.hpp"
@@ -33,10 +35,96 @@ constexpr const char* kUsage =
     "  --version\n";
 
 void print_json_line(const json& j) {
-  const std::string s = j.dump();
+  // Replacement characters rather than an exception for text that is not UTF-8.
+  const std::string s = j.dump(-1, ' ', false, json::error_handler_t::replace);
   std::fwrite(s.data(), 1, s.size(), stdout);
   std::fputc('\n', stdout);
   std::fflush(stdout);
+}
+
+// An event line is a few hundred bytes; a longer line is refused without being kept in memory.
+constexpr std::size_t kMaxEventBytes = 1 << 20;
+
+// Up to kMaxEventBytes of the next line of `in` (without its newline) and its full length in bytes.
+// False at the end of input.
+bool read_event_line(std::FILE* in, std::string& line, std::size_t& bytes) {
+  line.clear();
+  bytes = 0;
+  int c = 0;
+  while ((c = std::getc(in)) != EOF && c != '\n') {
+    if (bytes++ < kMaxEventBytes) line.push_back(char(c));
+  }
+  return c != EOF || bytes > 0;
+}
+
+// What a refused line showed, for the error reply: control and non-ASCII bytes as \xNN, at most
+// `max` bytes of it, the length named when cut (a reply is one short line whatever came in).
+std::string shown(std::string_view raw, std::size_t max = 80) {
+  std::string out;
+  for (std::size_t i = 0; i < raw.size() && i < max; ++i) {
+    const auto c = static_cast<unsigned char>(raw[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out.push_back(char(c));
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  if (raw.size() > max) out += "... (" + std::to_string(raw.size()) + " bytes)";
+  return out;
+}
+
+// The one-line reply to a refused event: the error's fields, its value shortened.
+json error_reply(const cspt::Error& err) {
+  return json{{"error", cspt::Error::compose(err.where(), err.field(), shown(err.value(), 200), err.expectation())}};
+}
+
+// Events are flat objects ([x, y] pairs at most); JSON nested deeper than this is refused before
+// parsing, as printing or freeing a value nested 100,000 deep recurses past the stack.
+constexpr int kMaxEventNesting = 16;
+
+// The deepest nesting of arrays and objects in a JSON text (strings skipped).
+int json_nesting(std::string_view text) {
+  int depth = 0, deepest = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+// The event of one line or --event value; ConfigError naming `where` when it is not JSON.
+json parse_event_text(const std::string& text, const char* where, const char* field) {
+  if (const int depth = json_nesting(text); depth > kMaxEventNesting)
+    throw cspt::ConfigError(where, field, shown(text) + " (nested " + std::to_string(depth) + " deep)",
+                            "one JSON event, nested at most " + std::to_string(kMaxEventNesting) + " deep");
+  try {
+    return json::parse(text);
+  } catch (const json::exception& ex) {
+    // json's message names the byte offset and what it expected there (NaN and Infinity are not JSON).
+    std::string why = ex.what();
+    if (const auto at = why.find("parse error"); at != std::string::npos) why = why.substr(at);
+    throw cspt::ConfigError(where, field, shown(text), "one JSON object per line (" + why + ")");
+  }
+}
+
+// One event line answered: its action, or the reason it was refused (state untouched).
+json answer_line(bisect::Session& session, const std::string& line, std::size_t bytes) {
+  if (bytes > kMaxEventBytes)
+    throw cspt::ConfigError("stdin", "event", "a line of " + std::to_string(bytes) + " bytes",
+                            "at most " + std::to_string(kMaxEventBytes) + " bytes per line (one JSON event)");
+  return session.handle(parse_event_text(line, "stdin", "event"));
 }
 
 int cmd_plan(std::vector<std::string> args) {
@@ -78,12 +166,7 @@ int cmd_step(std::vector<std::string> args) {
     if (!in) throw cspt::ConfigError(event_file, "--event-file", "", "a readable file");
     event.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
-  json e;
-  try {
-    e = json::parse(event);
-  } catch (const json::exception&) {
-    throw cspt::ConfigError("command line", "--event", event.substr(0, 80), "one JSON object");
-  }
+  const json e = parse_event_text(event, "command line", "--event");
   bisect::Session session(project);
   print_json_line(session.handle(e));
   return 0;
@@ -96,18 +179,13 @@ int cmd_serve(std::vector<std::string> args) {
   if (!cspt::app::parse_command_line(cli, std::move(args), true)) return 0;
   bisect::Session session(project);
   std::string line;
-  while (std::getline(std::cin, line)) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+  std::size_t bytes = 0;
+  while (read_event_line(stdin, line, bytes)) {
+    if (bytes <= kMaxEventBytes && line.find_first_not_of(" \t\r") == std::string::npos) continue;
     try {
-      json e;
-      try {
-        e = json::parse(line);
-      } catch (const json::exception&) {
-        throw cspt::ConfigError("stdin", "event", line.substr(0, 80), "one JSON object per line");
-      }
-      print_json_line(session.handle(e));
+      print_json_line(answer_line(session, line, bytes));
     } catch (const cspt::Error& err) {
-      print_json_line(json{{"error", err.what()}});
+      print_json_line(error_reply(err));
     }
   }
   return 0;

@@ -28,6 +28,13 @@ void write_session(const std::string& path, const Tracker& t, const ImageLayer& 
   cspt::io::write_project(path, p);
 }
 
+// A text field of an event, or "" when it is missing or not text (parse_event refuses those,
+// naming the field; json::value() would throw a type error instead and end the serve loop).
+std::string text_of(const nlohmann::json& event, const char* key) {
+  const auto it = event.find(key);
+  return it != event.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 }  // namespace
 
 // What a project file holds for the tracker, parsed once.
@@ -82,7 +89,7 @@ nlohmann::json Session::start() {
 
 nlohmann::json Session::handle(const nlohmann::json& event) {
   // "begin" is idempotent: after a restart the microscope side asks where it is.
-  if (event.is_object() && event.value("event", std::string()) == "begin" &&
+  if (event.is_object() && text_of(event, "event") == "begin" &&
       tracker_.pending_action().value("action", std::string()) != "begin")
     return tracker_.pending_action();
   nlohmann::json measured = event;
@@ -91,18 +98,19 @@ nlohmann::json Session::handle(const nlohmann::json& event) {
   if (event.is_object() && event.contains("image")) {
     if (!event.at("image").is_string())
       throw cspt::ConfigError("event", "image", event.at("image").dump(), "the path of an MRC image");
-    const std::string kind = event.value("event", std::string());
+    if (text_of(event, "event").empty()) (void)parse_event(event, now_s());  // throws: names the event field
+    const std::string kind = text_of(event, "event");
     const std::string image = event.at("image").get<std::string>();
     const double tilt = tracker_.reported_tilt_deg();
     Measurement m;
     if (kind == "tracking_image") {
-      const std::string mag = event.value("mag", std::string());
+      const std::string mag = text_of(event, "mag");
       if (mag != "low" && mag != "high") throw cspt::ConfigError("event 'tracking_image'", "mag", mag, "'low' or 'high'");
       const std::string reference = event.contains("reference") && event.at("reference").is_string()
                                         ? event.at("reference").get<std::string>() : std::string();
       m = images.measure_tracking(image, mag == "low" ? 0 : 1, tilt, reference);
     } else if (kind == "roi_image") {
-      const std::string roi = event.value("roi", std::string());
+      const std::string roi = text_of(event, "roi");
       if (tracker_.plan().roi_index(roi) < 0) throw cspt::ConfigError("event 'roi_image'", "roi", "'" + roi + "'", "an ROI of the plan");
       const std::string reference = event.contains("reference") && event.at("reference").is_string()
                                         ? event.at("reference").get<std::string>() : std::string();

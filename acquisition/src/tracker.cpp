@@ -33,6 +33,29 @@ double number_field(const json& j, const char* key, const std::string& event) {
   return v.get<double>();
 }
 
+// A number within [lo, hi]: values outside are not measurements a microscope can report (a 1e9 um
+// focus, a cc of 7), so they are refused before they reach the tables.
+double number_in(const json& j, const char* key, const std::string& event, double lo, double hi,
+                 const std::string& expectation) {
+  const double v = number_field(j, key, event);
+  if (v < lo || v > hi) throw ConfigError("event '" + event + "'", key, j.at(key).dump(), expectation);
+  return v;
+}
+
+// An integer within [lo, hi] (a JSON number without a fraction: 10 or 10.0, never 2.5 or 1e20).
+int integer_in(const json& j, const char* key, const std::string& event, int lo, int hi) {
+  const double v = number_field(j, key, event);
+  const std::string expectation = "an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+  if (v != std::floor(v) || v < lo || v > hi) throw ConfigError("event '" + event + "'", key, j.at(key).dump(), expectation);
+  return int(v);
+}
+
+// Focus and defocus settings in um: SerialEM's range is a few hundred um either way.
+constexpr double kMaxFocusUm = 1000.0;
+double focus_field(const json& j, const char* key, const std::string& event) {
+  return number_in(j, key, event, -kMaxFocusUm, kMaxFocusUm, "within +-1000 um");
+}
+
 std::string text_field(const json& j, const char* key, const std::string& event) {
   if (!j.contains(key)) throw ConfigError("event '" + event + "'", key, "missing", "a text value");
   if (!j.at(key).is_string()) throw ConfigError("event '" + event + "'", key, j.at(key).dump(), "a text value");
@@ -45,7 +68,9 @@ Measurement measurement_field(const json& j, const std::string& event) {
   const json& s = j.at("shift_nm");
   if (!s.is_array() || s.size() != 2 || !s[0].is_number() || !s[1].is_number())
     throw ConfigError("event '" + event + "'", "shift_nm", s.dump(), "[x, y] in nm");
-  Measurement m{s[0].get<double>(), s[1].get<double>(), number_field(j, "cc", event), number_field(j, "psr", event)};
+  Measurement m{s[0].get<double>(), s[1].get<double>(),
+                number_in(j, "cc", event, -1.0, 1.0, "a correlation coefficient in [-1, 1]"),
+                number_in(j, "psr", event, 0.0, 1e12, "a peak-to-second-peak ratio >= 0")};
   if (!std::isfinite(m.x_nm) || !std::isfinite(m.y_nm))
     throw ConfigError("event '" + event + "'", "shift_nm", s.dump(), "finite numbers");
   return m;
@@ -55,9 +80,12 @@ Measurement measurement_field(const json& j, const std::string& event) {
 
 Event parse_event(const json& j, double now_s) {
   if (!j.is_object()) throw ConfigError("event", "(line)", j.dump(), "a JSON object");
-  const std::string kind = text_field(j, "event", "?");
+  if (!j.contains("event") || !j.at("event").is_string())
+    throw ConfigError("event", "event", j.contains("event") ? j.at("event").dump() : "missing",
+                      "one of begin, tilted, tracking_image, focus, roi_image");
+  const std::string kind = j.at("event").get<std::string>();
   Event e;
-  e.time_s = j.contains("time_s") ? number_field(j, "time_s", kind) : now_s;
+  e.time_s = j.contains("time_s") ? number_in(j, "time_s", kind, 0.0, 1e10, "seconds since 2020-01-01 UTC, >= 0") : now_s;
   if (kind == "begin") {
     e.kind = Event::Kind::begin;
   } else if (kind == "tilted") {
@@ -71,9 +99,9 @@ Event parse_event(const json& j, double now_s) {
     e.measurement = measurement_field(j, kind);
   } else if (kind == "focus") {
     e.kind = Event::Kind::focus;
-    e.focus_um = number_field(j, "focus_um", kind);
-    if (j.contains("measured_defocus_um")) e.measured_defocus_um = number_field(j, "measured_defocus_um", kind);
-    if (j.contains("fail_code")) e.fail_code = int(number_field(j, "fail_code", kind));
+    e.focus_um = focus_field(j, "focus_um", kind);
+    if (j.contains("measured_defocus_um")) e.measured_defocus_um = focus_field(j, "measured_defocus_um", kind);
+    if (j.contains("fail_code")) e.fail_code = integer_in(j, "fail_code", kind, -1000000, 1000000);
   } else if (kind == "roi_image") {
     e.kind = Event::Kind::roi_image;
     e.roi = text_field(j, "roi", kind);
@@ -84,9 +112,9 @@ Event parse_event(const json& j, double now_s) {
       if (e.dose_e_per_A2 < 0) throw ConfigError("event 'roi_image'", "dose_e_per_A2", num(e.dose_e_per_A2), ">= 0");
     }
     if (j.contains("frame_path")) e.frame_path = text_field(j, "frame_path", kind);
-    if (j.contains("num_frames")) e.num_frames = int(number_field(j, "num_frames", kind));
+    if (j.contains("num_frames")) e.num_frames = integer_in(j, "num_frames", kind, 1, 1000000);
     if (j.contains("ctf_defocus_um")) {
-      e.ctf_defocus_um = number_field(j, "ctf_defocus_um", kind);
+      e.ctf_defocus_um = focus_field(j, "ctf_defocus_um", kind);
       e.has_ctf = true;
     }
   } else {
@@ -143,6 +171,12 @@ Tracker::Tracker(TrackPlan plan, const json& s, const cspt::AcquisitionRecord& r
     st.pred_sigma_y_um = r.at("pred_sigma_y_um");
     st.last_observation = r.at("last_observation");
   }
+  // The geometry of the Record in flight is not stored: it is the fit act_next_roi made from the
+  // observations above, which have not changed since, so the same fit gives it again (its
+  // fit_* columns and the "established" test of on_roi need it after a restart).
+  if (phase_ == Phase::recording && roi_ >= 0 && roi_ < int(rois_.size()))
+    rois_[std::size_t(roi_)].geometry =
+        roi_geometry(roi_, plan_.tilts.at(std::size_t(tilt_index_)).branch, reported_tilt_deg_);
 }
 
 json Tracker::state_json() const {

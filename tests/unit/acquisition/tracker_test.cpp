@@ -143,6 +143,103 @@ TEST(Tracker, QualityGatesRejectAFailedCorrelationInsteadOfApplyingIt) {
   fs::remove_all(dir);
 }
 
+// The event a well-behaved microscope sends for an action (measured shifts, no images).
+nlohmann::json answer(const nlohmann::json& a, double time_s) {
+  const std::string kind = a.at("action");
+  nlohmann::json e;
+  if (kind == "begin") e = {{"event", "begin"}};
+  if (kind == "tilt") e = {{"event", "tilted"}, {"angle_deg", a.at("angle_deg").get<double>() + 0.01}};
+  if (kind == "track")
+    e = {{"event", "tracking_image"}, {"mag", a.at("mag")}, {"shift_nm", {3.0 / a.at("iteration").get<int>(), -2.0}},
+         {"cc", 0.4}, {"psr", 8.0}};
+  if (kind == "focus") e = {{"event", "focus"}, {"focus_um", -3.1}};
+  if (kind == "record")
+    e = {{"event", "roi_image"}, {"roi", a.at("roi")}, {"shift_nm", {1.5, -0.5}}, {"cc", 0.3}, {"psr", 7.0}};
+  e["time_s"] = time_s;
+  return e;
+}
+
+TEST(Tracker, RestoredMidRecordWritesTheSameRowAsAnUninterruptedTracker) {
+  // Regression: the geometry of the Record in flight was not restored, so a tracker restarted
+  // between a record action and its roi_image wrote fit_y_um = fit_z_um = fit_points = 0 and
+  // could count a rejected alignment of an established ROI as a failure.
+  const TrackPlan plan = builtin_scenario("nominal-krios").plan;
+  Tracker t(plan);
+  nlohmann::json a = t.step(parse_event(answer(t.pending_action(), 1.0), 1.0));
+  for (int k = 2; !(a.at("action") == "record" && t.tilt_index() >= 3); ++k)
+    a = t.step(parse_event(answer(a, double(k)), 0.0));
+  Tracker restored(plan, t.state_json(), t.record());
+  const Event e = parse_event(answer(a, 1000.0), 0.0);
+  EXPECT_EQ(t.step(e), restored.step(e));
+  const std::string table = "roi_" + a.at("roi").get<std::string>();
+  const auto& fit_points = table_column(*find_table(t.record(), table), "fit_points");
+  EXPECT_GT(fit_points.back(), 0.0);
+  EXPECT_EQ(t.state_json(), restored.state_json());
+  for (const char* column : {"fit_y_um", "fit_z_um", "fit_points", "pred_height_um"})
+    EXPECT_EQ(table_column(*find_table(t.record(), table), column),
+              table_column(*find_table(restored.record(), table), column)) << column;
+}
+
+// The message of the ConfigError parse_event throws for `j`, or "" when it accepts it.
+std::string refusal(const nlohmann::json& j) {
+  try {
+    parse_event(j, 0.0);
+  } catch (const cspt::ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Tracker, ParseEventRefusesWrongTypesAndOutOfRangeValuesNamingTheField) {
+  using nlohmann::json;
+  const json track = {{"event", "tracking_image"}, {"mag", "low"}, {"shift_nm", {1.0, 2.0}}, {"cc", 0.3}, {"psr", 6.0}};
+  const json roi = {{"event", "roi_image"}, {"roi", "001"}, {"shift_nm", {1.0, 2.0}}, {"cc", 0.3}, {"psr", 6.0}};
+  const json focus = {{"event", "focus"}, {"focus_um", -3.0}};
+  EXPECT_EQ(refusal(track), "");
+  EXPECT_EQ(refusal(roi), "");
+  EXPECT_EQ(refusal(focus), "");
+  const auto with = [](json j, const char* key, json v) { return j[key] = std::move(v), j; };
+  const std::vector<std::pair<json, std::string>> cases = {
+      {json::array({1, 2}), "a JSON object"},
+      {json{{"angle_deg", 3}}, "event = missing: one of begin"},
+      {json{{"event", 7}}, "event = 7: one of begin"},
+      {json{{"event", "teleport"}}, "event = 'teleport'"},
+      {json{{"event", "tilted"}, {"angle_deg", "12"}}, "angle_deg = \"12\": a finite number"},
+      {json{{"event", "tilted"}}, "angle_deg = missing"},
+      {with(track, "cc", 7), "cc = 7: a correlation coefficient in [-1, 1]"},
+      {with(track, "psr", -1), "psr = -1: a peak-to-second-peak ratio >= 0"},
+      {with(track, "shift_nm", json::array({1, "2"})), "shift_nm = [1,\"2\"]: [x, y] in nm"},
+      {with(track, "mag", 1), "mag = 1: a text value"},
+      {with(track, "time_s", -5), "time_s = -5: seconds since 2020-01-01 UTC, >= 0"},
+      {with(focus, "focus_um", -1e9), "focus_um = -1000000000.0: within +-1000 um"},
+      {with(focus, "fail_code", 2.5), "fail_code = 2.5: an integer"},
+      {with(roi, "num_frames", 1e20), "num_frames = 1e+20: an integer in [1, 1000000]"},
+      {with(roi, "num_frames", 0), "num_frames = 0: an integer in [1, 1000000]"},
+      {with(roi, "dose_e_per_A2", -3), "dose_e_per_A2 = -3: >= 0"},
+      {with(roi, "ctf_defocus_um", 5e4), "ctf_defocus_um = 50000.0: within +-1000 um"},
+      {with(roi, "roi", 1), "roi = 1: a text value"},
+  };
+  for (const auto& [event, expected] : cases)
+    EXPECT_NE(refusal(event).find(expected), std::string::npos) << event.dump() << " -> " << refusal(event);
+}
+
+TEST(Tracker, SessionRefusesFieldsOfTheWrongTypeWithoutATypeError) {
+  // Regression: json::value() threw a type_error (not a cspt::Error) for an event name or an
+  // image event's mag or roi that was not text, which ended `bisect-track serve`.
+  const std::string dir = temp_dir("types");
+  const std::string project = dir + "/project.h5";
+  Session::create(project, builtin_scenario("nominal-krios").plan, true);
+  Session session(project);
+  session.start();
+  const auto before = cspt::io::read_project(project).acquisition->state_json;
+  EXPECT_THROW(session.handle({{"event", 7}}), cspt::ConfigError);
+  EXPECT_THROW(session.handle({{"event", 7}, {"image", "x.mrc"}}), cspt::ConfigError);
+  EXPECT_THROW(session.handle({{"event", "tracking_image"}, {"mag", 5}, {"image", "x.mrc"}}), cspt::ConfigError);
+  EXPECT_THROW(session.handle({{"event", "roi_image"}, {"roi", 5}, {"image", "x.mrc"}}), cspt::ConfigError);
+  EXPECT_EQ(cspt::io::read_project(project).acquisition->state_json, before);
+  fs::remove_all(dir);
+}
+
 TEST(Tracker, CorruptStateIsAClearError) {
   const std::string dir = temp_dir("corrupt");
   const std::string project = dir + "/project.h5";
