@@ -3,11 +3,12 @@
 // tables, run config): values overwritten (NaN, Inf, huge, negative, random bytes), datasets and
 // attributes deleted, replaced with other types or lengths, and objects added. This reaches every
 // check of read_project, which is the code that is ours; the HDF5 container format itself is
-// libhdf5's (raw byte corruption is tried once in tests/unit/io/project_file_test.cpp).
+// libhdf5's (truncated and zeroed files: ProjectFileTest.truncated_or_zeroed_files_are_refused).
 // A file read_project accepts must also be writable and read back.
 #include <hdf5.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -198,8 +199,16 @@ void poke_element(hid_t file, const std::string& path, Program& prog) {
   const hssize_t n = H5Sget_simple_extent_npoints(space);
   const H5T_class_t cls = H5Tget_class(type);
   if (n > 0 && (cls == H5T_FLOAT || cls == H5T_INTEGER)) {
-    const hsize_t at = prog.u16() % hsize_t(n);
-    H5Sselect_elements(space, H5S_SELECT_SET, 1, &at);
+    // The element's coordinates in the dataset's rank (tables are 2-D), from a linear index.
+    hsize_t at = prog.u16() % hsize_t(n);
+    const int rank = H5Sget_simple_extent_ndims(space);
+    std::vector<hsize_t> dims(std::size_t(std::max(rank, 1)), 1), coords(dims.size(), 0);
+    H5Sget_simple_extent_dims(space, dims.data(), nullptr);
+    for (int k = int(dims.size()) - 1; k >= 0; --k) {
+      coords[std::size_t(k)] = at % dims[std::size_t(k)];
+      at /= dims[std::size_t(k)];
+    }
+    H5Sselect_elements(space, H5S_SELECT_SET, 1, coords.data());
     const hsize_t one = 1;
     const hid_t mem = H5Screate_simple(1, &one, nullptr);
     const double v = prog.value();

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -363,6 +364,35 @@ TEST(ProjectFileTest, missing_and_foreign_files_are_rejected) {
   EXPECT_THROW(cspt::io::project_schema_version(text), IoError);
   e = read_error(dir.file(""));  // the folder itself
   EXPECT_EQ(e.value(), "a folder");
+}
+
+// The corruption a disk full or an interrupted copy leaves: a file cut short anywhere, or with a
+// block of its bytes zeroed, is refused with an IoError naming it (never a crash or a partial read).
+// Edits of a well-formed file's values are fuzzed by tests/fuzz/targets/project.cpp.
+TEST(ProjectFileTest, truncated_or_zeroed_files_are_refused) {
+  TempDir dir;
+  const std::string good = dir.file("good.h5");
+  write_project(good, make_project());
+  std::ifstream in(good, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 4096u);
+  const std::string bad = dir.file("bad.h5");
+  for (const std::size_t cut : {std::size_t(0), std::size_t(7), std::size_t(100), std::size_t(800),
+                                bytes.size() / 2, bytes.size() - 1}) {
+    std::ofstream(bad, std::ios::binary | std::ios::trunc) << bytes.substr(0, cut);
+    const IoError e = read_error(bad);
+    EXPECT_EQ(e.where(), bad) << "cut at " << cut;
+  }
+  for (std::size_t at = 0; at + 512 <= bytes.size(); at += bytes.size() / 7) {
+    std::string zeroed = bytes;
+    std::fill(zeroed.begin() + std::ptrdiff_t(at), zeroed.begin() + std::ptrdiff_t(at + 512), '\0');
+    std::ofstream(bad, std::ios::binary | std::ios::trunc) << zeroed;
+    try {
+      (void)read_project(bad);  // a zeroed block inside raw data may leave a readable, valid file
+    } catch (const IoError& e) {
+      EXPECT_EQ(e.where(), bad) << "zeroed at " << at;
+    }
+  }
 }
 
 TEST(ProjectFileTest, inconsistent_project_is_refused_and_old_file_kept) {
