@@ -4,7 +4,8 @@
 # default) extraction fails with one line naming the stack, the tilt series, the section and the
 # reason, and leaves no output; under skip that series is left out with one warning line, listed in
 # summary.json, and the stack holds exactly the other series' boxes, byte-identical to a clean run
-# (a series failing half-way is taken back whole). The same through the extract stage of cspt run.
+# (a series failing half-way is taken back whole). The same through the extract stage of cspt run;
+# its ctf stage stops naming the series, under 2 ranks, without a rank left waiting.
 source "$(dirname "$0")/lib.sh"
 work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -103,4 +104,10 @@ printf '  on-unreadable-series: skip\n' >> pipe.yaml
 "${MPIRUN[@]}" -n 2 "$CSPT" run -c pipe.yaml -o run --only extract > /dev/null 2> run_skip.log || { cat run_skip.log; fail "run, skip"; finish; }
 rm -rf clean && mv clean_run clean
 check_skip "run, skip" run/extract run_skip.log
+# The ctf stage reads the raw stacks on both ranks (ts_002 on rank 1): it stops naming the series,
+# and no rank is left waiting for the one that failed.
+t0=$(date +%s)
+set +e; timeout 60 "${MPIRUN[@]}" -n 2 "$CSPT" run -c pipe.yaml -o run --only ctf --force > /dev/null 2> ctf_stop.err; rc=$?; set -e
+grep -q "ts_002.mrc: tilt series ts_002, section $last = NaN: finite pixel values" ctf_stop.err && [ $rc = 2 ] \
+  && pass "run ctf, stop (exit $rc after $(($(date +%s) - t0)) s): $(grep -m1 'NaN' ctf_stop.err)" || { cat ctf_stop.err; fail "run ctf, stop (exit $rc)"; }
 finish
