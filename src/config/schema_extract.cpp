@@ -17,6 +17,10 @@ std::vector<KeySpec> extract_keys() {
              "defocus; auto: records if present, else tilts"),
       real("defocus-handedness", "0", "+1 or -1 overrides the series' defocus handedness; 0 keeps the stored one")
           .range(-1, 1),
+      choice("on-unreadable-series", "stop", {"stop", "skip"},
+             "a tilt series whose raw stack cannot be read (missing, truncated, a bad header, NaN or Inf "
+             "pixels): stop fails naming the stack, series and section; skip leaves that series out with a "
+             "warning and lists it under skipped_series in summary.json"),
   });
 }
 

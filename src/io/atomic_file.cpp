@@ -18,7 +18,7 @@ void write_all(int fd, std::string_view bytes, const std::string& where) {
   while (done < bytes.size()) {
     const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw IoError(where, "", "", std::string("write failed: ") + std::strerror(errno));
+    if (n <= 0) throw IoError(where, "write", std::strerror(errno), "a writable location with enough free space");
     done += std::size_t(n);
   }
 }
@@ -30,9 +30,10 @@ void write_file_atomically(const std::string& path, std::string_view bytes) {
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw IoError(tmp, "", "", std::string("cannot open for writing: ") + std::strerror(errno));
   try {
-    write_all(fd, bytes, tmp);
+    // Errors name the file the user asked for; the temporary one is removed below.
+    write_all(fd, bytes, path);
     // fsync before rename: after a crash the file is either the old one or the complete new one.
-    if (::fsync(fd) != 0) throw IoError(tmp, "", "", std::string("fsync failed: ") + std::strerror(errno));
+    if (::fsync(fd) != 0) throw IoError(path, "fsync", std::strerror(errno), "a writable location with enough free space");
   } catch (...) {
     ::close(fd);
     std::remove(tmp.c_str());

@@ -66,6 +66,8 @@ class AtomicFile {
   /// Writes floats little endian.
   void write_floats(const float* values, std::size_t n);
   void commit();
+  /// Cuts the temporary file to `bytes` and goes on writing from there.
+  void truncate(std::uint64_t bytes);
   /// Removes the temporary file now (used after a failure).
   void discard() noexcept;
   const std::string& path() const { return path_; }

@@ -85,6 +85,12 @@ void AtomicFile::write_floats(const float* values, std::size_t n) {
   }
 }
 
+void AtomicFile::truncate(std::uint64_t bytes) {
+  if (fd_ < 0) throw IoError(path_, "write", "file already closed or failed", "an open output file");
+  if (::ftruncate(fd_, static_cast<off_t>(bytes)) != 0) fail("truncate", errno);
+  if (::lseek(fd_, static_cast<off_t>(bytes), SEEK_SET) < 0) fail("seek", errno);
+}
+
 void AtomicFile::commit() {
   if (fd_ < 0) throw IoError(path_, "write", "file already closed or failed", "an open output file");
   const int rc = ::close(fd_);
@@ -241,6 +247,20 @@ void MrcStackWriter::close() {
   impl_->file.pwrite(header.data(), header.size(), 0);
   impl_->closed = true;
   impl_->file.commit();
+}
+
+MrcStackWriter::Mark MrcStackWriter::mark() const {
+  if (!impl_) throw InternalError("MrcStackWriter::mark on a moved-from writer");
+  return {impl_->count, impl_->stats};
+}
+
+void MrcStackWriter::rewind(const Mark& m) {
+  if (!impl_ || impl_->closed) throw InternalError("MrcStackWriter::rewind after close()");
+  if (m.count < 0 || m.count > impl_->count) throw InternalError("MrcStackWriter::rewind past the end");
+  const std::uint64_t per_image = std::uint64_t(impl_->nx) * std::uint64_t(impl_->ny) * sizeof(float);
+  impl_->file.truncate(mrc_detail::kHeaderBytes + per_image * std::uint64_t(m.count));
+  impl_->count = m.count;
+  impl_->stats = m.stats;
 }
 
 int MrcStackWriter::count() const {

@@ -38,9 +38,115 @@ std::vector<ProjectionRecord> projections_from_tilt_ctf(const Project& project, 
   return out;
 }
 
+namespace {
+
+/// A read of one tilt series' raw stack failed; `error` names the stack, the series and the section.
+struct UnreadableStack {
+  IoError error;
+};
+
+/// Runs a read of series `series`' raw stack, turning its failure into UnreadableStack.
+template <class F>
+auto reading(const std::string& series, F&& read) {
+  try {
+    return read();
+  } catch (const Error& e) {
+    const std::string field = "tilt series " + series + ", " + (e.field().empty() ? std::string("file") : e.field());
+    throw UnreadableStack{IoError(e.where(), field, e.value(), e.expectation())};
+  }
+}
+
+/// What the cut of one tilt series shares with the others.
+struct CutState {
+  const Project& project;
+  const std::vector<ParticleRecord>& particles;
+  const std::vector<ProjectionRecord>& projections;
+  std::string project_dir;
+  int box = 0;
+  double px = 0.0;
+  float contrast_sign = 1.0f;
+  io::MrcStackWriter& writer;
+  std::size_t outside = 0;
+  std::vector<int> kept_per_particle;
+};
+
+Projection projection_of(const CutState& c, const ProjectionRecord& pr, const TiltImageGeometry& g,
+                         const Eigen::Vector2d& u, int ix, int iy, int section) {
+  const auto& p = c.particles[std::size_t(pr.particle)];
+  Projection proj;
+  proj.image = {0, section};
+  const auto e = euler_zyz_from_matrix(projection_matrix(g, matrix_from_euler_zyz({p.rot_deg, p.tilt_deg, p.psi_deg})));
+  proj.rot_deg = e.rot_deg;
+  proj.tilt_deg = e.tilt_deg;
+  proj.psi_deg = e.psi_deg;
+  // The particle sits at (u - i) pixels from the box centre; RELION's origin is minus that.
+  proj.shift_x_A = -(u.x() - ix) * c.px;
+  proj.shift_y_A = -(u.y() - iy) * c.px;
+  proj.ctf.voltage_kV = c.project.optics.voltage_kV;
+  proj.ctf.cs_mm = c.project.optics.cs_mm;
+  proj.ctf.amplitude_contrast = c.project.optics.amplitude_contrast;
+  proj.ctf.defocus_u_A = pr.defocus_u_A;
+  proj.ctf.defocus_v_A = pr.defocus_v_A;
+  proj.ctf.defocus_angle_deg = pr.defocus_angle_deg;
+  proj.particle = pr.particle;
+  proj.half = p.half;
+  proj.tilt = pr.tilt;
+  return proj;
+}
+
+/// Cuts the projections `list` of tilt series `ts` into the stack, tilt by tilt; returns them in
+/// canonical order (particle, tilt). A failed read throws UnreadableStack.
+std::vector<Projection> cut_series(CutState& c, const TiltSeriesRecord& ts, const std::vector<TiltRecord>& tilts,
+                                   const std::vector<std::size_t>& list) {
+  const std::string raw_path = (std::filesystem::path(c.project_dir) / ts.stack_path).string();
+  const io::MrcReader raw = reading(ts.name, [&] { return io::MrcReader(raw_path); });
+  const int nx = raw.header().nx, ny = raw.header().ny, box = c.box;
+  // One tilt image in memory at a time: boxes are written to the stack tilt by tilt, and the
+  // projection list (particle, tilt order) points at them.
+  std::vector<std::vector<std::size_t>> by_tilt(tilts.size());
+  for (std::size_t i : list) by_tilt.at(std::size_t(c.projections[i].tilt)).push_back(i);
+  std::vector<Projection> series_projections;
+  std::vector<std::pair<int, int>> keys;  // (particle, tilt) of each, for the final order
+  for (std::size_t k = 0; k < tilts.size(); ++k) {
+    if (by_tilt[k].empty()) continue;
+    const auto& t = tilts[k];
+    const Image im = reading(ts.name, [&] { return raw.read_section(t.section); });
+    const double mean = std::accumulate(im.values().begin(), im.values().end(), 0.0) / double(im.size());
+    const TiltImageGeometry g{t.refined_tilt_deg, t.tilt_axis_deg, t.shift_x_A, t.shift_y_A};
+    for (std::size_t i : by_tilt[k]) {
+      const auto& pr = c.projections[i];
+      const auto& p = c.particles[std::size_t(pr.particle)];
+      const Eigen::Vector2d u = project_point_A(g, Eigen::Vector3d(p.x_A, p.y_A, p.z_A)) / c.px + Eigen::Vector2d(nx / 2, ny / 2);
+      const int ix = int(std::lround(u.x())), iy = int(std::lround(u.y()));
+      if (ix - box / 2 < 0 || iy - box / 2 < 0 || ix - box / 2 + box > nx || iy - box / 2 + box > ny) {
+        ++c.outside;  // the particle keeps its other tilts
+        continue;
+      }
+      Image cut(box, box, c.px);
+      for (int y = 0; y < box; ++y)
+        for (int x = 0; x < box; ++x)
+          cut.at(x, y) = mean > 0 ? c.contrast_sign * float(im.at(ix - box / 2 + x, iy - box / 2 + y) / mean - 1.0) : 0.0f;
+      ++c.kept_per_particle[std::size_t(pr.particle)];
+      const int section = c.writer.count();
+      c.writer.append(cut);
+      series_projections.push_back(projection_of(c, pr, g, u, ix, iy, section));
+      keys.emplace_back(pr.particle, pr.tilt);
+    }
+  }
+  std::vector<std::size_t> order(series_projections.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+  std::vector<Projection> out;
+  for (std::size_t i : order) out.push_back(series_projections[i]);
+  return out;
+}
+
+}  // namespace
+
 ParticleSet extract_particles(const Project& project, const std::string& project_dir, int box,
                               const std::string& stack_path, GeometrySource geometry, bool relion_contrast,
-                              std::size_t* skipped) {
+                              std::size_t* skipped, UnreadableSeries on_unreadable,
+                              std::vector<SkippedSeries>* skipped_series) {
   const bool use_truth = geometry == GeometrySource::truth;
   if (use_truth && !project.truth) throw IoError(project_dir, "/truth", "missing", "a simulated project");
   const auto& particles = use_truth ? project.truth->particles : project.particles;
@@ -54,7 +160,6 @@ ParticleSet extract_particles(const Project& project, const std::string& project
   set.pixel_size_A = px;
   set.n_particles = int(particles.size());
   set.relion_ctf_sign = relion_contrast;
-  const float contrast_sign = relion_contrast ? -1.0f : 1.0f;
 
   // Projections grouped by tilt series so each raw stack is opened once.
   std::vector<std::vector<std::size_t>> by_series(project.tilt_series.size());
@@ -68,81 +173,40 @@ ParticleSet extract_particles(const Project& project, const std::string& project
     });
 
   io::MrcStackWriter writer(stack_path, box, box, px);
-  int section = 0;
-  std::size_t outside = 0;
-  std::vector<int> kept_per_particle(particles.size(), 0);
+  CutState c{project, particles, projections, project_dir, box, px, relion_contrast ? -1.0f : 1.0f, writer, 0,
+             std::vector<int>(particles.size(), 0)};
+  std::vector<char> series_left_out(project.tilt_series.size(), 0);
   for (std::size_t s = 0; s < project.tilt_series.size(); ++s) {
     if (by_series[s].empty()) continue;
     const auto& ts = project.tilt_series[s];
     const auto& tilts = use_truth ? project.truth->tilts.at(s) : ts.tilts;
-    io::MrcReader raw((std::filesystem::path(project_dir) / ts.stack_path).string());
-    const int nx = raw.header().nx, ny = raw.header().ny;
-    // One tilt image in memory at a time: boxes are written to the stack tilt by tilt, and the
-    // projection list (particle, tilt order) points at them.
-    std::vector<std::vector<std::size_t>> by_tilt(tilts.size());
-    for (std::size_t i : by_series[s]) by_tilt.at(std::size_t(projections[i].tilt)).push_back(i);
-    std::vector<Projection> series_projections;
-    std::vector<std::pair<int, int>> keys;  // (particle, tilt) of each, for the final order
-    for (std::size_t k = 0; k < tilts.size(); ++k) {
-      if (by_tilt[k].empty()) continue;
-      const auto& t = tilts[k];
-      const Image im = raw.read_section(t.section);
-      const double mean = std::accumulate(im.values().begin(), im.values().end(), 0.0) / double(im.size());
-      const TiltImageGeometry g{t.refined_tilt_deg, t.tilt_axis_deg, t.shift_x_A, t.shift_y_A};
-      for (std::size_t i : by_tilt[k]) {
-        const auto& pr = projections[i];
-        const auto& p = particles[std::size_t(pr.particle)];
-        const Eigen::Vector2d u = project_point_A(g, Eigen::Vector3d(p.x_A, p.y_A, p.z_A)) / px + Eigen::Vector2d(nx / 2, ny / 2);
-        const int ix = int(std::lround(u.x())), iy = int(std::lround(u.y()));
-        if (ix - box / 2 < 0 || iy - box / 2 < 0 || ix - box / 2 + box > nx || iy - box / 2 + box > ny) {
-          ++outside;  // the particle keeps its other tilts
-          continue;
-        }
-        Image cut(box, box, px);
-        for (int y = 0; y < box; ++y)
-          for (int x = 0; x < box; ++x)
-            cut.at(x, y) = mean > 0 ? contrast_sign * float(im.at(ix - box / 2 + x, iy - box / 2 + y) / mean - 1.0) : 0.0f;
-        ++kept_per_particle[std::size_t(pr.particle)];
-        writer.append(cut);
-        Projection proj;
-        proj.image = {0, section++};
-        const auto e = euler_zyz_from_matrix(projection_matrix(g, matrix_from_euler_zyz({p.rot_deg, p.tilt_deg, p.psi_deg})));
-        proj.rot_deg = e.rot_deg;
-        proj.tilt_deg = e.tilt_deg;
-        proj.psi_deg = e.psi_deg;
-        // The particle sits at (u - i) pixels from the box centre; RELION's origin is minus that.
-        proj.shift_x_A = -(u.x() - ix) * px;
-        proj.shift_y_A = -(u.y() - iy) * px;
-        proj.ctf.voltage_kV = project.optics.voltage_kV;
-        proj.ctf.cs_mm = project.optics.cs_mm;
-        proj.ctf.amplitude_contrast = project.optics.amplitude_contrast;
-        proj.ctf.defocus_u_A = pr.defocus_u_A;
-        proj.ctf.defocus_v_A = pr.defocus_v_A;
-        proj.ctf.defocus_angle_deg = pr.defocus_angle_deg;
-        proj.particle = pr.particle;
-        proj.half = p.half;
-        proj.tilt = pr.tilt;
-        series_projections.push_back(proj);
-        keys.emplace_back(pr.particle, pr.tilt);
-      }
+    // A series that fails half-way is taken back whole: no orphan boxes stay in the stack.
+    const auto mark = writer.mark();
+    const std::size_t outside_before = c.outside;
+    const std::vector<int> kept_before = c.kept_per_particle;
+    try {
+      for (auto& proj : cut_series(c, ts, tilts, by_series[s])) set.projections.push_back(std::move(proj));
+    } catch (const UnreadableStack& u) {
+      if (on_unreadable == UnreadableSeries::stop) throw u.error;
+      writer.rewind(mark);
+      c.outside = outside_before;
+      c.kept_per_particle = kept_before;
+      series_left_out[s] = 1;
+      if (skipped_series) skipped_series->push_back({ts.name, u.error.where(), u.error.what()});
     }
-    std::vector<std::size_t> order(series_projections.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
-    for (std::size_t i : order) set.projections.push_back(series_projections[i]);
   }
-  if (section == 0) throw IoError(project_dir, "projections", "0", "at least one projection to extract");
+  if (writer.count() == 0) throw IoError(project_dir, "projections", "0", "at least one projection to extract");
   std::vector<char> has_records(particles.size(), 0);
   for (const auto& pr : projections) has_records[std::size_t(pr.particle)] = 1;
   for (std::size_t i = 0; i < particles.size(); ++i) {
-    if (has_records[i] && kept_per_particle[i] == 0) {
+    if (has_records[i] && c.kept_per_particle[i] == 0 && !series_left_out[std::size_t(particles[i].tilt_series)]) {
       throw IoError(project_dir, "particle " + std::to_string(i),
                     "(" + std::to_string(particles[i].x_A) + ", " + std::to_string(particles[i].y_A) + ", " +
                         std::to_string(particles[i].z_A) + ") A",
                     "a position whose box lies inside at least one tilt image");
     }
   }
-  if (skipped) *skipped = outside;
+  if (skipped) *skipped = c.outside;
   writer.close();
   return set;
 }

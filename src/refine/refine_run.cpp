@@ -633,6 +633,14 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
       const fs::path tmp = out / (std::string(".") + iter_name(it) + std::string(".part"));
       fs::remove_all(tmp);
       fs::create_directories(tmp);
+      // A write that fails (a full disk) takes the partial folder with it: it would only hold space.
+      struct RemoveUnlessPublished {
+        fs::path tmp;
+        ~RemoveUnlessPublished() {
+          std::error_code ec;
+          fs::remove_all(tmp, ec);
+        }
+      } cleanup{tmp};
       io::write_mrc_volume((tmp / "half1.mrc").string(), result.half1);
       io::write_mrc_volume((tmp / "half2.mrc").string(), result.half2);
       io::write_mrc_volume((tmp / "map.mrc").string(), result.map);

@@ -130,6 +130,16 @@ class MrcStackWriter {
   int count() const;
   const std::string& path() const;
 
+  /// A point to come back to: the images appended so far and their statistics.
+  struct Mark {
+    int count = 0;
+    MrcStats stats;
+  };
+  Mark mark() const;
+  /// Drops every image appended after `m` (the temporary file is truncated), as if they had never
+  /// been appended: used to take back a tilt series that failed half-way.
+  void rewind(const Mark& m);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

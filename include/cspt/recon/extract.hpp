@@ -11,6 +11,15 @@
 
 namespace cspt {
 
+/// What extraction does with a tilt series whose raw stack cannot be read (missing, truncated, a
+/// bad header, a non-finite pixel): stop with an error naming it, or leave the series out.
+enum class UnreadableSeries { stop, skip };
+
+/// A tilt series left out under UnreadableSeries::skip: its name, its stack and why.
+struct SkippedSeries {
+  std::string name, stack_path, reason;
+};
+
 /// Which geometry to cut with: the project's own (refined) records, or the simulation's truth.
 enum class GeometrySource { project, truth };
 
@@ -29,8 +38,13 @@ std::vector<ProjectionRecord> projections_from_tilt_ctf(const Project& project, 
 /// out (the particle keeps its other tilts; `skipped` counts them); a particle outside every tilt
 /// is an error naming it. With `relion_contrast`, the boxes are written with inverted contrast
 /// (protein white) and the set carries RELION's CTF sign, ready for a RELION STAR file.
+/// A raw stack that cannot be read throws IoError naming the stack, the tilt series and the section
+/// (`on_unreadable` stop), or leaves that series out whole, its boxes taken back from the stack,
+/// and lists it in `skipped_series` (skip).
 ParticleSet extract_particles(const Project& project, const std::string& project_dir, int box_px,
                               const std::string& stack_path, GeometrySource geometry = GeometrySource::project,
-                              bool relion_contrast = false, std::size_t* skipped = nullptr);
+                              bool relion_contrast = false, std::size_t* skipped = nullptr,
+                              UnreadableSeries on_unreadable = UnreadableSeries::stop,
+                              std::vector<SkippedSeries>* skipped_series = nullptr);
 
 }  // namespace cspt

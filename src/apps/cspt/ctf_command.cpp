@@ -17,6 +17,7 @@
 #include "cspt/io/mrc.hpp"
 #include "cspt/io/png.hpp"
 #include "cspt/io/project_file.hpp"
+#include "cspt/parallel/guarded.hpp"
 #include "cspt/util/error.hpp"
 
 namespace cspt::app {
@@ -136,10 +137,15 @@ void check_pixel_size_from_gradient(const TiltSeriesRecord& ts, const std::vecto
 
 SeriesFits fit_series(const TiltSeriesRecord& ts, const std::filesystem::path& dir, const CtfParams& optics, double px,
                       const CtfSearchOptions& base, int threads, const std::string& diagnostics_dir, bool tilt_correction) {
-  io::MrcReader stack((dir / ts.stack_path).string());
   const std::size_t n = ts.tilts.size();
   std::vector<Image> images(n);
-  for (std::size_t i = 0; i < n; ++i) images[i] = stack.read_section(ts.tilts[i].section);
+  try {  // a raw stack that cannot be read is named with its tilt series, as extraction does
+    io::MrcReader stack((dir / ts.stack_path).string());
+    for (std::size_t i = 0; i < n; ++i) images[i] = stack.read_section(ts.tilts[i].section);
+  } catch (const Error& e) {
+    const std::string field = "tilt series " + ts.name + ", " + (e.field().empty() ? std::string("file") : e.field());
+    throw IoError(e.where(), field, e.value(), e.expectation());
+  }
   std::size_t first = 0;
   for (std::size_t i = 1; i < n; ++i)
     if (std::abs(ts.tilts[i].refined_tilt_deg) < std::abs(ts.tilts[first].refined_tilt_deg)) first = i;
@@ -201,42 +207,48 @@ int run_project(parallel::Context& ctx, const std::string& path, const CtfSearch
   ctx.barrier_collective();
   // Each rank fits its share of the series; the root gathers the numbers and writes the project.
   nlohmann::json mine = nlohmann::json::array();
-  for (std::size_t s = std::size_t(ctx.rank()); s < p.tilt_series.size(); s += std::size_t(ctx.size())) {
-    const auto r = fit_series(p.tilt_series[s], dir, optics, px, base, threads, diagnostics_dir,
-                              tilt_correction);
-    nlohmann::json fits = nlohmann::json::array();
-    for (const auto& f : r.fits)
-      fits.push_back({f.defocus1_A, f.defocus2_A, f.astig_angle_deg, f.score, f.fit_resolution_A, f.confident});
-    mine.push_back({{"series", s}, {"hand", r.handedness}, {"fits", fits}});
-    std::fprintf(stderr, "cspt ctf: %s: %zu tilts fitted, defocus hand %+.0f (votes %d:%d), gradient %.2f x geometric "
-                 "(%d tilts) on %s\n",
-                 p.tilt_series[s].name.c_str(), r.fits.size(), r.handedness, r.votes_for, r.votes_against,
-                 r.gradient_ratio, r.gradient_tilts, ctx.label().c_str());
-    if (!r.fits.empty() && !r.fits.front().confident && r.fits.front().reason.find("gradient") != std::string::npos)
-      std::fprintf(stderr, "cspt ctf: %s: %s\n", p.tilt_series[s].name.c_str(), r.fits.front().reason.c_str());
-  }
-  const auto all = ctx.gather_text_to_root_collective(mine.dump());
-  if (!ctx.is_root()) return 0;
-  int done = 0, low = 0;
-  for (const auto& text : all)
-    for (const auto& entry : nlohmann::json::parse(text)) {
-      auto& ts = p.tilt_series.at(entry.at("series").get<std::size_t>());
-      ts.defocus_handedness = entry.at("hand").get<double>();
-      const auto& fits = entry.at("fits");
-      for (std::size_t i = 0; i < ts.tilts.size(); ++i) {
-        auto& t = ts.tilts[i];
-        const auto& f = fits.at(i);
-        t.defocus_u_A = f[0];
-        t.defocus_v_A = f[1];
-        t.defocus_angle_deg = f[2];
-        t.ctf_score = f[3];
-        t.ctf_resolution_A = f[4];
-        low += !f[5].get<bool>();
-        ++done;
-      }
+  // Guarded: a series one rank cannot read ends every rank (they would wait in the gather).
+  parallel::run_guarded_collective(ctx, [&] {
+    for (std::size_t s = std::size_t(ctx.rank()); s < p.tilt_series.size(); s += std::size_t(ctx.size())) {
+      const auto r = fit_series(p.tilt_series[s], dir, optics, px, base, threads, diagnostics_dir,
+                                tilt_correction);
+      nlohmann::json fits = nlohmann::json::array();
+      for (const auto& f : r.fits)
+        fits.push_back({f.defocus1_A, f.defocus2_A, f.astig_angle_deg, f.score, f.fit_resolution_A, f.confident});
+      mine.push_back({{"series", s}, {"hand", r.handedness}, {"fits", fits}});
+      std::fprintf(stderr, "cspt ctf: %s: %zu tilts fitted, defocus hand %+.0f (votes %d:%d), gradient %.2f x geometric "
+                   "(%d tilts) on %s\n",
+                   p.tilt_series[s].name.c_str(), r.fits.size(), r.handedness, r.votes_for, r.votes_against,
+                   r.gradient_ratio, r.gradient_tilts, ctx.label().c_str());
+      if (!r.fits.empty() && !r.fits.front().confident && r.fits.front().reason.find("gradient") != std::string::npos)
+        std::fprintf(stderr, "cspt ctf: %s: %s\n", p.tilt_series[s].name.c_str(), r.fits.front().reason.c_str());
     }
-  io::write_project(path, p);
-  std::printf("cspt ctf: %d tilts fitted (%d with low confidence) in %s\n", done, low, path.c_str());
+  });
+  const auto all = ctx.gather_text_to_root_collective(mine.dump());
+  // Guarded too: under `cspt run` the other ranks must hear of a failed write (a full disk).
+  parallel::run_guarded_collective(ctx, [&] {
+    if (!ctx.is_root()) return;
+    int done = 0, low = 0;
+    for (const auto& text : all)
+      for (const auto& entry : nlohmann::json::parse(text)) {
+        auto& ts = p.tilt_series.at(entry.at("series").get<std::size_t>());
+        ts.defocus_handedness = entry.at("hand").get<double>();
+        const auto& fits = entry.at("fits");
+        for (std::size_t i = 0; i < ts.tilts.size(); ++i) {
+          auto& t = ts.tilts[i];
+          const auto& f = fits.at(i);
+          t.defocus_u_A = f[0];
+          t.defocus_v_A = f[1];
+          t.defocus_angle_deg = f[2];
+          t.ctf_score = f[3];
+          t.ctf_resolution_A = f[4];
+          low += !f[5].get<bool>();
+          ++done;
+        }
+      }
+    io::write_project(path, p);
+    std::printf("cspt ctf: %d tilts fitted (%d with low confidence) in %s\n", done, low, path.c_str());
+  });
   return 0;
 }
 

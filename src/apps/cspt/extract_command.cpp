@@ -12,29 +12,20 @@
 #include "apps/cspt/commands.hpp"
 #include "apps/cspt/output_dir.hpp"
 #include "apps/cspt/schema_options.hpp"
+#include "cspt/io/atomic_file.hpp"
 #include "cspt/io/project_file.hpp"
 #include "cspt/io/relion_particles.hpp"
+#include "cspt/parallel/guarded.hpp"
 #include "cspt/recon/extract.hpp"
 #include "cspt/util/error.hpp"
 
 namespace cspt::app {
 
-int run_extract(parallel::Context& ctx, std::vector<std::string> raw_args) {
-  const auto start = std::chrono::steady_clock::now();
-  std::string project_path, out_dir, geometry = "project";
-  int box = 0;
-  std::string defocus = "auto";
-  double hand = 0.0;
-  CLI::App cli{"Cut particle projections from the raw tilt series.", "cspt extract"};
-  bind_key(cli, "extract", "project", project_path, "-p");
-  bind_key(cli, "extract", "out", out_dir, "-o");
-  bind_key(cli, "extract", "box", box);
-  bind_key(cli, "extract", "geometry", geometry);
-  bind_key(cli, "extract", "defocus", defocus);
-  bind_key(cli, "extract", "defocus-handedness", hand);
-  if (!parse_with_schema(cli, "extract", raw_args, ctx.is_root())) return 0;
-  if (!ctx.is_root()) return 0;  // extraction is I/O-bound; one rank does it
+namespace {
 
+void extract_on_root(const std::string& project_path, const std::string& out_dir, const std::string& geometry, int box,
+                     const std::string& defocus, double hand, const std::string& on_unreadable,
+                     std::chrono::steady_clock::time_point start) {
   if (hand != 0.0 && std::abs(hand) != 1.0)
     throw ConfigError("command line", "--defocus-handedness", std::to_string(hand), "+1, -1 or 0");
   Project p = io::read_project(project_path);
@@ -47,7 +38,13 @@ int run_extract(parallel::Context& ctx, std::vector<std::string> raw_args) {
   OutputDir out(out_dir);
   const std::string stack = out.staged("particles.mrcs");
   std::size_t skipped = 0;
-  ParticleSet set = extract_particles(p, project_dir.empty() ? "." : project_dir, box, stack, source, true, &skipped);
+  std::vector<SkippedSeries> left_out;
+  const auto policy = on_unreadable == "skip" ? UnreadableSeries::skip : UnreadableSeries::stop;
+  ParticleSet set = extract_particles(p, project_dir.empty() ? "." : project_dir, box, stack, source, true, &skipped,
+                                      policy, &left_out);
+  for (const auto& l : left_out)
+    std::fprintf(stderr, "cspt extract: warning: tilt series %s skipped (extract.on-unreadable-series = skip): %s\n",
+                 l.name.c_str(), l.reason.c_str());
   // As RELION resolves image names from the working directory, the STAR names the stack by the
   // output folder as given (cspt also tries the STAR file's own folder).
   set.stack_paths = {(std::filesystem::path(out_dir) / "particles.mrcs").string()};
@@ -64,15 +61,42 @@ int run_extract(parallel::Context& ctx, std::vector<std::string> raw_args) {
   j["n_particles"] = set.n_particles;
   j["n_projections"] = set.projections.size();
   j["n_projections_outside_image"] = skipped;
+  j["on_unreadable_series"] = on_unreadable;
+  j["skipped_series"] = nlohmann::ordered_json::array();
+  for (const auto& l : left_out)
+    j["skipped_series"].push_back({{"name", l.name}, {"stack", l.stack_path}, {"reason", l.reason}});
   j["wall_s"] = wall_s;
-  {
-    std::ofstream js(out.staged("summary.json"));
-    js << j.dump(2) << "\n";
-  }
+  io::write_file_atomically(out.staged("summary.json"), j.dump(2) + "\n");
   out.commit();
-  std::printf("cspt extract: %zu projections of %d particles (box %d; %zu boxes outside their image left out) in "
+  std::printf("cspt extract: %zu projections of %d particles (box %d; %zu boxes outside their image left out%s) in "
               "%s/particles.star (%.1f s)\n",
-              set.projections.size(), set.n_particles, box, skipped, out_dir.c_str(), wall_s);
+              set.projections.size(), set.n_particles, box, skipped,
+              left_out.empty() ? "" : ("; " + std::to_string(left_out.size()) + " unreadable tilt series skipped").c_str(),
+              out_dir.c_str(), wall_s);
+}
+
+}  // namespace
+
+int run_extract(parallel::Context& ctx, std::vector<std::string> raw_args) {
+  const auto start = std::chrono::steady_clock::now();
+  std::string project_path, out_dir, geometry = "project";
+  int box = 0;
+  std::string defocus = "auto", on_unreadable = "stop";
+  double hand = 0.0;
+  CLI::App cli{"Cut particle projections from the raw tilt series.", "cspt extract"};
+  bind_key(cli, "extract", "project", project_path, "-p");
+  bind_key(cli, "extract", "out", out_dir, "-o");
+  bind_key(cli, "extract", "box", box);
+  bind_key(cli, "extract", "geometry", geometry);
+  bind_key(cli, "extract", "defocus", defocus);
+  bind_key(cli, "extract", "defocus-handedness", hand);
+  bind_key(cli, "extract", "on-unreadable-series", on_unreadable);
+  if (!parse_with_schema(cli, "extract", raw_args, ctx.is_root())) return 0;
+  // Extraction is I/O-bound and one rank does it; the others wait to hear whether it failed, so an
+  // error there ends every rank (under `cspt run` they would otherwise wait in the next stage).
+  parallel::run_guarded_collective(ctx, [&] {
+    if (ctx.is_root()) extract_on_root(project_path, out_dir, geometry, box, defocus, hand, on_unreadable, start);
+  });
   return 0;
 }
 

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "cspt/util/error.hpp"
+
 namespace cspt::app {
 
 class OutputDir {
@@ -20,6 +22,18 @@ class OutputDir {
   std::string staging() const { return staging_.string(); }
   /// Where to write file or folder `name` before commit.
   std::string staged(const std::string& name);
+  /// Runs write(staged(name)); an error naming the staged file is rethrown naming dir/name, the
+  /// file the user asked for (a full disk then reads "DIR/map.mrc: write = No space left on device").
+  template <class Write>
+  void write(const std::string& name, Write&& write) {
+    const std::string path = staged(name);
+    try {
+      write(path);
+    } catch (const Error& e) {
+      if (e.where() != path) throw;
+      throw IoError((dir_ / name).string(), e.field(), e.value(), e.expectation());
+    }
+  }
   /// Move every staged file into place (each rename is atomic).
   void commit();
   const std::filesystem::path& dir() const { return dir_; }

@@ -14,6 +14,7 @@
 #include "apps/cspt/output_dir.hpp"
 #include "apps/cspt/schema_options.hpp"
 #include "cspt/core/symmetry.hpp"
+#include "cspt/io/atomic_file.hpp"
 #include "cspt/io/mrc.hpp"
 #include "cspt/io/relion_particles.hpp"
 #include "cspt/recon/mask.hpp"
@@ -141,14 +142,13 @@ int run_reconstruct(parallel::Context& ctx, std::vector<std::string> raw_args) {
   const auto result = reconstruct_collective(ctx, set, *images, opts, mask);
   if (!ctx.is_root()) return 0;
 
-  io::write_mrc_volume(out->staged("half1.mrc"), result.half1);
-  io::write_mrc_volume(out->staged("half2.mrc"), result.half2);
-  io::write_mrc_volume(out->staged("map.mrc"), result.map);
-  {
-    std::ofstream fsc(out->staged("fsc.csv"));
-    fsc << fsc_table_csv(result.fsc, set.box_px, set.pixel_size_A);
-    if (!fsc) throw IoError(s.out_dir + "/fsc.csv", "fsc.csv", "", "a writable file");
-  }
+  out->write("half1.mrc", [&](const std::string& path) { io::write_mrc_volume(path, result.half1); });
+  out->write("half2.mrc", [&](const std::string& path) { io::write_mrc_volume(path, result.half2); });
+  out->write("map.mrc", [&](const std::string& path) { io::write_mrc_volume(path, result.map); });
+  // Checked whole-file writes: a stream's error would show only at its close, after the check.
+  out->write("fsc.csv", [&](const std::string& path) {
+    io::write_file_atomically(path, fsc_table_csv(result.fsc, set.box_px, set.pixel_size_A));
+  });
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   nlohmann::ordered_json j;
   j["command"] = "reconstruct";
@@ -175,11 +175,7 @@ int run_reconstruct(parallel::Context& ctx, std::vector<std::string> raw_args) {
   j["wall_s"] = wall_s;
   for (const auto& [stage, seconds] : result.stage_seconds) j["stage_s"][stage] = seconds;
   j["outputs"] = {"half1.mrc", "half2.mrc", "map.mrc", "fsc.csv", "summary.json"};
-  {
-    std::ofstream js(out->staged("summary.json"));
-    js << j.dump(2) << "\n";
-    if (!js) throw IoError(s.out_dir + "/summary.json", "summary", "", "a writable file");
-  }
+  out->write("summary.json", [&](const std::string& path) { io::write_file_atomically(path, j.dump(2) + "\n"); });
   out->commit();
   std::printf("cspt reconstruct: resolution %.2f A (FSC 0.143, masked, phase-randomisation corrected; unmasked %.2f A)\n",
               result.fsc.resolution_A, result.fsc.resolution_unmasked_A);

@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 
 /// Every key of `extract`, as cspt extract binds them.
 struct ExtractOptions {
-  std::string project, out, geometry = "project", defocus = "auto";
+  std::string project, out, geometry = "project", defocus = "auto", on_unreadable = "stop";
   int box = 0;
   double hand = 0.0;
   void bind_all(CLI::App& cli) {
@@ -27,6 +27,7 @@ struct ExtractOptions {
     bind_key(cli, "extract", "geometry", geometry);
     bind_key(cli, "extract", "defocus", defocus);
     bind_key(cli, "extract", "defocus-handedness", hand);
+    bind_key(cli, "extract", "on-unreadable-series", on_unreadable);
   }
 };
 
