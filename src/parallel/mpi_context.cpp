@@ -11,6 +11,7 @@
 #include "cspt/fft/plan.hpp"
 #include "cspt/fft/wisdom.hpp"
 #include "cspt/parallel/context.hpp"
+#include "parallel/leak_check.hpp"
 #include "parallel/mpi_check.hpp"
 
 namespace cspt::parallel {
@@ -268,7 +269,10 @@ class MpiContext final : public Context {
 
 MpiEnvironment::MpiEnvironment(int* argc, char*** argv) {
   int provided = 0;
-  MPI_CHECK(MPI_Init_thread, argc, argv, MPI_THREAD_FUNNELED, &provided);
+  {
+    const MpiInitLeakPause pause;
+    MPI_CHECK(MPI_Init_thread, argc, argv, MPI_THREAD_FUNNELED, &provided);
+  }
   if (provided < MPI_THREAD_FUNNELED) {
     throw Error("MPI", "thread level", std::to_string(provided), "at least MPI_THREAD_FUNNELED");
   }
@@ -285,6 +289,7 @@ MpiEnvironment::~MpiEnvironment() {
     if (rank == 0) fft::export_wisdom();
   }
   fftwf_mpi_cleanup();
+  leak_check_before_mpi_finalize();
   MPI_Finalize();
 }
 

@@ -111,6 +111,7 @@ TEST_F(RefineRunTest, recovers_orientations_shifts_and_tilt_geometry) {
   start.opts.refine_particles = start.opts.refine_tilts = false;
   const auto before = start.go();
   RefineJob run(*base_, "cspt");
+  run.opts.iterations = 3;
   const auto s = run.go();
   std::printf("[ info     ] start: angle %.2f deg, shift %.2f A, tilt %.3f deg, FSC0.5 vs truth %.2f A\n",
               before["median_angular_error_deg"].get<double>(), before["median_shift_error_A"].get<double>(),
