@@ -43,9 +43,9 @@ class MpiRealFft final : public DistributedRealFft {
     int mine[2] = {int(local_0_start), int(local_n0)};
     std::vector<int> all(2 * std::size_t(size));
     MPI_CHECK(MPI_Allgather, mine, 2, MPI_INT, all.data(), 2, MPI_INT, comm_);
-    for (int r = 0; r < size; ++r) {
-      layout_.z0[r] = all[2 * r];
-      layout_.nz[r] = all[2 * r + 1];
+    for (int k = 0; k < size; ++k) {
+      layout_.z0[k] = all[2 * k];
+      layout_.nz[k] = all[2 * k + 1];
     }
   }
   ~MpiRealFft() override {
@@ -270,7 +270,7 @@ class MpiContext final : public Context {
 MpiEnvironment::MpiEnvironment(int* argc, char*** argv) {
   int provided = 0;
   {
-    const MpiInitLeakPause pause;
+    [[maybe_unused]] const MpiInitLeakPause pause;
     MPI_CHECK(MPI_Init_thread, argc, argv, MPI_THREAD_FUNNELED, &provided);
   }
   if (provided < MPI_THREAD_FUNNELED) {

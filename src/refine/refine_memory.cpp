@@ -18,7 +18,6 @@ MemoryEstimate refine_memory_per_rank(const RefineShape& s) {
   const double reach = s.pad * (s.band_radius_px + 1.0) + 2.0;
   const double side = std::min(2.0 * reach + 1.0, double(n_pad));
   const double projectors = 2.0 * side * side * std::min(reach + 1.0, n_pad / 2.0 + 1.0) * 8.0;
-  const double held = boxes + band + maps + projectors;
   // Making a projector transforms the whole padded map once; the reconstruction comes later.
   const double padded_transform = double(n_pad) * n_pad * (n_pad / 2 + 1) * 8.0 + volume;
   const MemoryEstimate rec = reconstruct_memory_per_rank(s.reconstruction, InsertionMode::send_to_owners);

@@ -15,14 +15,16 @@ for f in ts_001.rawtlt ts_001.tlt ts_001.xf ts_002.xf; do [ -s "imod/$f" ] && pa
 # Boxes cut with the imported alignment (and the fitted CTF) against boxes cut with the truth.
 "$CSPT" extract -p sim/project.h5 --box 64 --geometry project --defocus tilts -o from_imod > /dev/null || fail "extract project"
 "$CSPT" extract -p sim/project.h5 --box 64 --geometry truth -o from_truth > /dev/null || fail "extract truth"
-"$TESTDATA" stackcorr --a from_imod/particles.mrcs --b from_truth/particles.mrcs --min-corr 0.99999 \
+# The .xf text carries the geometry to ~1e-6 px; a particle that far from a half pixel may be cut one
+# pixel over, the same content displaced (at most 1% of the 488 boxes; seen with clang builds).
+"$TESTDATA" stackcorr --a from_imod/particles.mrcs --b from_truth/particles.mrcs --min-corr 0.99999 --max-pixel-steps 5 \
   && pass "imported alignment cuts the same boxes as the truth" || fail "boxes differ"
 # A negative control: the nominal geometry (before import) does not.
 "$CSPT" simulate -o sim2 --model builtin:phantom --particle-box-px 64 --pixel-size-A 2 --image-nx-px 512 \
   --image-ny-px 512 --n-tilt-series 2 --particles-per-series 6 --seed 8 --threads 2 > /dev/null 2>&1
 "$CSPT" ctf -p sim2/project.h5 --threads 2 > /dev/null 2>&1
 "$CSPT" extract -p sim2/project.h5 --box 64 --geometry project --defocus tilts -o nominal > /dev/null || fail "extract nominal"
-if "$TESTDATA" stackcorr --a nominal/particles.mrcs --b from_truth/particles.mrcs --min-corr 0.99999 > /dev/null; then
+if "$TESTDATA" stackcorr --a nominal/particles.mrcs --b from_truth/particles.mrcs --min-corr 0.99999 --max-pixel-steps 5 > /dev/null; then
   fail "nominal geometry cut the same boxes: the comparison cannot fail"
 else pass "negative control: nominal geometry cuts different boxes"; fi
 # Wrong number of lines.
