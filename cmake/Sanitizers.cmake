@@ -15,8 +15,6 @@ if(CSPT_SANITIZE)
     # Every finding stops the program: a test cannot pass with undefined behaviour in it.
     add_compile_options(-fno-sanitize-recover=undefined)
   endif()
-  # The programs and tests can tell (memory figures measured under ASan are not the real ones).
-  add_compile_definitions(CSPT_SANITIZED="${CSPT_SANITIZE}")
 endif()
 
 if(CSPT_FUZZ)
