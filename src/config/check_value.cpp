@@ -139,8 +139,48 @@ bool equals_default(const KeySpec& s, const std::string& text) {
   return text == s.default_text;
 }
 
+namespace {
+
+// A value is one line of UTF-8 text: no control characters (they cannot be written back into a
+// YAML file, nor be part of a path or a name), no malformed byte sequences.
+bool is_clean_text(const std::string& t) {
+  for (std::size_t i = 0; i < t.size();) {
+    const auto c = static_cast<unsigned char>(t[i]);
+    if (c < 0x20 || c == 0x7f) return false;
+    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (n == 0 || i + n > t.size()) return false;
+    for (std::size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(t[i + k]) >> 6) != 0x2) return false;
+    i += n;
+  }
+  return true;
+}
+
+// The value as it can be shown in a one-line message: control and non-ASCII bytes as \xNN.
+std::string printable(const std::string& t) {
+  std::string out;
+  for (const char ch : t) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c < 0x7f) {
+      out += ch;
+    } else {
+      static const char* hex = "0123456789abcdef";
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 0xf];
+    }
+    if (out.size() > 80) return out + "...";
+  }
+  return out;
+}
+
+}  // namespace
+
 void check_value(const KeySpec& spec, const std::string& text, const std::string& where, const std::string& field,
                  FileCheck files) {
+  if (!is_clean_text(text))
+    throw ConfigError(where, field.empty() ? spec.section + "." + spec.key : field, printable(text),
+                      "one line of UTF-8 text without control characters");
   if (accepts(spec, text, files)) return;
   throw ConfigError(where, field.empty() ? spec.section + "." + spec.key : field, quoted(text), expectation(spec));
 }

@@ -3,7 +3,8 @@
 # committed seed corpus (SOURCE_DIR/corpus/TARGET, read only) and the regressions; new inputs go to
 # WORK_DIR/corpus. A crash, leak, sanitizer report, uncaught exception, timeout (> 10 s for one input)
 # or out-of-memory (> 2.5 GB) fails the test and leaves the input in WORK_DIR/findings/ with the
-# command that replays it.
+# command that replays it. The random seed is fixed (CSPT_FUZZ_SEED, default 1): CI explores the same
+# mutations each time and differs only in how far it gets; set another seed to explore elsewhere.
 set -euo pipefail
 fuzzer=$1 target=$2 seconds=$3 src=$4 work=$5
 mkdir -p "$work/corpus" "$work/findings"
@@ -12,7 +13,7 @@ seeds=("$src/corpus/$target")
 [ -d "$src/regressions/$target" ] && seeds+=("$src/regressions/$target")
 export CSPT_FUZZ_SCRATCH="$work"
 set +e
-"$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2560 -max_len=16384 -use_value_profile=1 \
+"$fuzzer" -seed="${CSPT_FUZZ_SEED:-1}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2560 -max_len=16384 -use_value_profile=1 \
   -print_final_stats=1 -artifact_prefix="$work/findings/" "$work/corpus" "${seeds[@]}" > "$work/fuzz.log" 2>&1
 rc=$?
 set -e

@@ -111,6 +111,27 @@ TEST_F(ConfigFileTest, effective_config_round_trips_through_yaml) {
             "(cspt report); false: only report/summary.json and summary.txt [default true]\n");
 }
 
+// Found by fuzz.config (tests/fuzz/regressions/config/): a quoted value holding control characters
+// (YAML escapes or raw bytes) was accepted and could not be written back. Values are one line of
+// UTF-8 text; names, paths and choices never need more.
+TEST_F(ConfigFileTest, control_characters_and_bad_utf8_are_refused) {
+  const auto escaped = write("esc.yaml", "run:\n  out: \"run\\x01dir\"\n");
+  EXPECT_EQ(error_of(escaped, {"run", FileScope::none}),
+            escaped + ":2: run.out = run\\x01dir: one line of UTF-8 text without control characters");
+  const auto nul = write("nul.yaml", std::string("simulate:\n  camera: \"K3\\0\"\n"));
+  EXPECT_NE(error_of(nul, {"", FileScope::none}).find("simulate.camera = K3\\x00: one line of UTF-8"), std::string::npos);
+  const auto latin1 = write("latin1.yaml", "simulate:\n  camera: \"caf\xe9\"\n");
+  EXPECT_NE(error_of(latin1, {"", FileScope::none}).find("caf\\xe9: one line of UTF-8"), std::string::npos);
+  EffectiveConfig e;
+  EXPECT_THROW(e.apply_override("simulate.camera=a\tb"), ConfigError);
+  // UTF-8 text is fine, and round-trips.
+  const auto utf8 = write("utf8.yaml", "simulate:\n  camera: \"Falcon 4i \xc2\xb5\"\n");
+  e.apply(read_config_file(utf8, {"", FileScope::none}));
+  EffectiveConfig again;
+  again.apply(read_config_file(write("back.yaml", e.to_yaml()), {"", FileScope::none}));
+  EXPECT_EQ(again.value("simulate", "camera"), "Falcon 4i \xc2\xb5");
+}
+
 TEST_F(ConfigFileTest, overrides_are_checked) {
   EffectiveConfig e;
   EXPECT_THROW(e.apply_override("refine.box=63"), ConfigError);
