@@ -51,8 +51,7 @@ auto reading(const std::string& series, F&& read) {
   try {
     return read();
   } catch (const Error& e) {
-    const std::string field = "tilt series " + series + ", " + (e.field().empty() ? std::string("file") : e.field());
-    throw UnreadableStack{IoError(e.where(), field, e.value(), e.expectation())};
+    throw UnreadableStack{in_tilt_series(e, series)};
   }
 }
 

@@ -62,6 +62,13 @@ class PeerFailure : public Error {
 };
 
 /// A bug: an internal invariant that does not hold.
+/// The IoError `e` with its field put in the context of a tilt series ("tilt series ts_002, section
+/// 24"; "file" when `e` named no field): how a raw stack that cannot be read is reported.
+inline IoError in_tilt_series(const Error& e, const std::string& series) {
+  return IoError(e.where(), "tilt series " + series + ", " + (e.field().empty() ? std::string("file") : e.field()),
+                 e.value(), e.expectation());
+}
+
 class InternalError : public std::logic_error {
  public:
   using std::logic_error::logic_error;

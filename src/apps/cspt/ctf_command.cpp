@@ -143,8 +143,7 @@ SeriesFits fit_series(const TiltSeriesRecord& ts, const std::filesystem::path& d
     io::MrcReader stack((dir / ts.stack_path).string());
     for (std::size_t i = 0; i < n; ++i) images[i] = stack.read_section(ts.tilts[i].section);
   } catch (const Error& e) {
-    const std::string field = "tilt series " + ts.name + ", " + (e.field().empty() ? std::string("file") : e.field());
-    throw IoError(e.where(), field, e.value(), e.expectation());
+    throw in_tilt_series(e, ts.name);
   }
   std::size_t first = 0;
   for (std::size_t i = 1; i < n; ++i)
