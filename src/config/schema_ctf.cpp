@@ -17,6 +17,9 @@ std::vector<KeySpec> ctf_keys() {
       real("tilt-angle", "0", "micrograph mode: tilt angle (project mode reads each tilt)").unit("deg")
           .above(-90).below(90),
       real("tilt-axis", "0", "micrograph mode: tilt axis, CCW from image +y").unit("deg"),
+      real("nominal-defocus", "0", "micrograph mode: the underfocus aimed at; a fit more than 1.5x from it is "
+           "marked low, naming the pixel size that would match (0: the FEI header's applied defocus if the file "
+           "has one; negative: no check)").unit("A"),
       path_out("out", "", "micrograph mode: also write the fit as JSON here"),
       real("min-res", "30", "lowest resolution fitted").unit("A").above(0),
       real("max-res", "5", "highest resolution fitted; raised to 2.2 pixels if finer").unit("A").above(0),

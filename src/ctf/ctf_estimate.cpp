@@ -192,32 +192,33 @@ CtfParams with_defocus(CtfParams p, double d1, double d2, double angle_deg, doub
 }
 
 /// The finest resolution up to which ring-by-ring agreement stays above 0.3: correlation of the
-/// spectrum with the model in annuli one Thon period wide.
+/// spectrum with the model over each Thon period, the points whose phase chi lies in [k pi, (k+1) pi)
+/// at their own azimuth. A period holds a whole rise and fall of CTF^2 whatever the astigmatism,
+/// so the model varies within every bin (fixed-width annuli narrower than a period see an almost
+/// constant model when the CTF is round, and then no agreement).
 double fit_resolution(const FitPoints& pts, const CtfParams& fit, double s_max, std::vector<double>* freq,
                       std::vector<double>* agreement) {
   const CtfEvaluator ctf(fit);
-  const int bins = 60;
-  const double s_lo = *std::min_element(pts.radius.begin(), pts.radius.end());
-  std::vector<double> sv(bins, 0), sm(bins, 0), svv(bins, 0), smm(bins, 0), svm(bins, 0), c(bins, 0);
+  struct Sums {
+    double v = 0, m = 0, vv = 0, mm = 0, vm = 0, s = 0, n = 0;
+  };
+  std::vector<Sums> period;
   for (std::size_t i = 0; i < pts.value.size(); ++i) {
-    const int b = std::clamp(int((pts.radius[i] - s_lo) / (s_max - s_lo) * bins), 0, bins - 1);
+    if (pts.radius[i] > s_max) continue;
+    const double chi = std::abs(ctf.chi(pts.sx[i], pts.sy[i]));
+    const std::size_t k = std::size_t(chi / std::numbers::pi);
+    if (k >= period.size()) period.resize(k + 1);
     const double cv = ctf(pts.sx[i], pts.sy[i]), m = cv * cv, v = pts.value[i];
-    sv[b] += v;
-    sm[b] += m;
-    svv[b] += v * v;
-    smm[b] += m * m;
-    svm[b] += v * m;
-    c[b] += 1;
+    Sums& b = period[k];
+    b.v += v, b.m += m, b.vv += v * v, b.mm += m * m, b.vm += v * m, b.s += pts.radius[i], b.n += 1;
   }
   double res = 0;
   int below = 0;
-  for (int b = 0; b < bins; ++b) {
-    double cc = 0;
-    if (c[b] > 10) {
-      const double cov = svm[b] - sv[b] * sm[b] / c[b], a = svv[b] - sv[b] * sv[b] / c[b], m = smm[b] - sm[b] * sm[b] / c[b];
-      cc = a > 0 && m > 0 ? cov / std::sqrt(a * m) : 0;
-    }
-    const double s = s_lo + (b + 0.5) * (s_max - s_lo) / bins;
+  for (const Sums& b : period) {
+    if (b.n <= 10) continue;  // periods outside the fitted band
+    const double cov = b.vm - b.v * b.m / b.n, a = b.vv - b.v * b.v / b.n, m = b.mm - b.m * b.m / b.n;
+    const double cc = a > 0 && m > 0 ? cov / std::sqrt(a * m) : 0;
+    const double s = b.s / b.n;
     if (freq) freq->push_back(s);
     if (agreement) agreement->push_back(cc);
     if (cc >= 0.3 && below < 2) res = 1.0 / s;
@@ -338,6 +339,7 @@ CtfFit estimate_ctf(const Image& image, const CtfParams& optics, double px, cons
   fit.confident = fit.reason.empty();
   if (diag) {
     diag->frequency_per_A.clear();
+    diag->agreement_frequency_per_A = freq;
     diag->agreement = agreement;
     // 1D: background-subtracted amplitude and the model CTF^2 (scaled to it) in radial bins.
     const CtfEvaluator model(final_ctf);

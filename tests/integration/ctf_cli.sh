@@ -36,6 +36,16 @@ done
 for key in defocus1_A defocus2_A astig_angle_deg score fit_resolution_A confidence; do
   grep -q "\"$key\"" fit.json && pass "JSON has $key" || fail "JSON lacks $key"
 done
+# A pixel size the file contradicts: the simulated stack records 1.5 A; told 1.3 A, the fit alone
+# would be confident at (1.3/1.5)^2 of the defocus.
+"$CSPT" ctf --micrograph sim/tilt_series/ts_001.mrc --pixel-size 1.3 > wrong_px.json || fail "micrograph mode, wrong pixel size"
+grep -q '"confidence": "low"' wrong_px.json && grep -q 'differs from the file.s MRC header (1.5 A)' wrong_px.json \
+  && pass "wrong pixel size flagged: $(grep reason wrong_px.json)" || { cat wrong_px.json; fail "wrong pixel size not flagged"; }
+# Far from the nominal defocus the user gives: flagged, naming the pixel size that would match.
+"$CSPT" ctf --micrograph sim/tilt_series/ts_001.mrc --pixel-size 1.5 --nominal-defocus 60000 > far.json || fail "micrograph mode, nominal defocus"
+grep -q '"confidence": "low"' far.json && grep -q 'times the nominal 60000 A' far.json \
+  && pass "defocus far from the nominal flagged: $(grep reason far.json)" || { cat far.json; fail "nominal defocus not checked"; }
+grep -q '"confidence": "ok"' fit.json && pass "the right pixel size stays confident" || { cat fit.json; fail "right pixel size not confident"; }
 /usr/bin/python3 -c "
 import numpy as np, mrcfile
 with mrcfile.new('zero.mrc', overwrite=True) as m: m.set_data(np.zeros((256,256), np.float32)); m.voxel_size = 1.5"

@@ -37,10 +37,12 @@ struct CtfFit {
   std::string reason;             ///< why confidence is low ("" when confident)
 };
 
-/// One-dimensional profiles for plots: spatial frequency (1/A), background-subtracted amplitude,
-/// the fitted model, and the ring-by-ring agreement used for the fit resolution.
+/// One-dimensional profiles for plots: spatial frequency (1/A), background-subtracted amplitude and
+/// the fitted model in radial bins; the ring-by-ring agreement used for the fit resolution (one value
+/// per Thon period, at the period's mean frequency).
 struct CtfDiagnostics {
-  std::vector<double> frequency_per_A, spectrum, model, agreement;
+  std::vector<double> frequency_per_A, spectrum, model;
+  std::vector<double> agreement_frequency_per_A, agreement;
   Image spectrum_2d;  ///< background-subtracted amplitude spectrum, centred, model in the left half
 };
 

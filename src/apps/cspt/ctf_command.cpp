@@ -4,18 +4,24 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <numbers>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "apps/cspt/cli.hpp"
 #include "apps/cspt/commands.hpp"
 #include "apps/cspt/schema_options.hpp"
 #include "cspt/ctf/ctf_estimate.hpp"
+#include "cspt/ctf/ctf_plausibility.hpp"
 #include "cspt/io/mrc.hpp"
+#include "cspt/io/mrc_fei.hpp"
 #include "cspt/io/png.hpp"
+#include "cspt/io/png_text.hpp"
 #include "cspt/io/project_file.hpp"
 #include "cspt/parallel/guarded.hpp"
 #include "cspt/util/error.hpp"
@@ -36,8 +42,30 @@ nlohmann::ordered_json fit_json(const CtfFit& f) {
   return j;
 }
 
-/// A picture of one fit: the 2D spectrum (model in the left half) beside the 1D profile and model.
-void write_diagnostics(const std::string& path, const CtfDiagnostics& d) {
+/// Copies `from` into `to` with its top-left corner at (x, y).
+void paste(io::RgbImage& to, const io::RgbImage& from, int x, int y) {
+  for (int r = 0; r < from.height; ++r)
+    for (int c = 0; c < from.width; ++c) to.at(x + c, y + r) = from.pixels[std::size_t(r) * from.width + c];
+}
+
+/// The fit in words for the picture: defocus, astigmatism, score, fit resolution and confidence.
+std::vector<std::string> fit_caption(const CtfFit& f) {
+  char a[160], b[160];
+  std::snprintf(a, sizeof a, "defocus %.0f / %.0f A   astigmatism angle %.1f deg", f.defocus1_A, f.defocus2_A,
+                f.astig_angle_deg);
+  if (f.fit_resolution_A > 0)
+    std::snprintf(b, sizeof b, "score %.3f   fit resolution %.1f A   confidence %s", f.score, f.fit_resolution_A,
+                  f.confident ? "ok" : "low");
+  else
+    std::snprintf(b, sizeof b, "score %.3f   no fit resolution   confidence %s", f.score, f.confident ? "ok" : "low");
+  std::vector<std::string> lines{a, b};
+  if (!f.confident && !f.reason.empty()) lines.push_back(f.reason);
+  return lines;
+}
+
+/// A picture of one fit: the 2D spectrum (model in the left half) beside the 1D profile (black) and
+/// model (red), captioned with the fit, its score and fit resolution, and the frequency axis range.
+void write_diagnostics(const std::string& path, const CtfDiagnostics& d, const CtfFit& fit) {
   // Crop the spectrum to the fitted disc and enlarge it to 512 px (nearest neighbour).
   const auto& full = d.spectrum_2d;
   const int t = full.nx();
@@ -58,16 +86,59 @@ void write_diagnostics(const std::string& path, const CtfDiagnostics& d) {
     data.emplace_back(d.frequency_per_A[i], d.spectrum[i]);
     model.emplace_back(d.frequency_per_A[i], d.model[i]);
   }
-  const io::RgbImage right = io::line_plot({data, model}, {{40, 40, 40}, {220, 40, 40}}, 2 * left.width, left.height);
+  // The right panel: caption lines on top, the profile plot, the frequency range underneath.
+  const int scale = 2, line_h = io::text_height_px(scale) + 6;
+  const auto caption = fit_caption(fit);
+  const int head = 6 + int(caption.size()) * line_h, foot = line_h + 4;
+  const io::Rgb black{0, 0, 0}, red{220, 40, 40};
+  io::RgbImage right{2 * left.width, left.height,
+                     std::vector<io::Rgb>(std::size_t(2 * left.width) * std::size_t(left.height), {255, 255, 255})};
+  for (std::size_t k = 0; k < caption.size(); ++k)
+    io::draw_text(right, 10, 6 + int(k) * line_h, caption[k], k < 2 ? black : red, scale);
+  const io::RgbImage plot = io::line_plot({data, model}, {{40, 40, 40}, red}, right.width, right.height - head - foot);
+  paste(right, plot, 0, head);
+  if (!d.frequency_per_A.empty()) {
+    const double f0 = d.frequency_per_A.front(), f1 = d.frequency_per_A.back();
+    char lo_text[48], hi_text[64];
+    std::snprintf(lo_text, sizeof lo_text, "%.3f 1/A", f0);
+    std::snprintf(hi_text, sizeof hi_text, "%.3f 1/A (%.1f A)", f1, f1 > 0 ? 1.0 / f1 : 0.0);
+    const int y = right.height - foot + 4;
+    io::draw_text(right, 4, y, lo_text, black, scale);
+    io::draw_text(right, right.width - 6 - io::text_width_px(hi_text, scale), y, hi_text, black, scale);
+  }
   io::RgbImage both;
   both.width = left.width + right.width;
   both.height = left.height;
   both.pixels.resize(std::size_t(both.width) * both.height);
-  for (int y = 0; y < both.height; ++y) {
-    for (int x = 0; x < left.width; ++x) both.at(x, y) = left.pixels[std::size_t(y) * left.width + x];
-    for (int x = 0; x < right.width; ++x) both.at(left.width + x, y) = right.pixels[std::size_t(y) * right.width + x];
-  }
+  paste(both, left, 0, 0);
+  paste(both, right, left.width, 0);
   io::write_png(path, both);
+}
+
+/// What the micrograph's file says of its pixel size and aimed defocus: the FEI extended header when
+/// present, else the MRC header's sampling (1.0 A, the default of many writers, counts as unset);
+/// `nominal_defocus_A` > 0 overrides the header's applied defocus, < 0 switches that check off.
+MicrographMetadata micrograph_metadata(const std::string& path, double nominal_defocus_A) {
+  MicrographMetadata m;
+  const auto fei = io::read_fei_metadata(path);
+  if (fei && fei->pixel_size_A > 0) {
+    m.file_pixel_size_A = fei->pixel_size_A;
+    m.file_pixel_source = "the file's FEI extended header";
+  } else {
+    const double header_px = io::read_mrc_header(path).pixel_size_A();
+    if (header_px > 0 && std::abs(header_px - 1.0) > 1e-6) {
+      m.file_pixel_size_A = header_px;
+      m.file_pixel_source = "the file's MRC header";
+    }
+  }
+  if (nominal_defocus_A > 0) {
+    m.nominal_underfocus_A = nominal_defocus_A;
+    m.nominal_source = "--nominal-defocus";
+  } else if (nominal_defocus_A == 0 && fei && fei->applied_underfocus_A > 0) {
+    m.nominal_underfocus_A = fei->applied_underfocus_A;
+    m.nominal_source = "the FEI header's applied defocus";
+  }
+  return m;
 }
 
 struct SeriesFits {
@@ -187,7 +258,7 @@ SeriesFits fit_series(const TiltSeriesRecord& ts, const std::filesystem::path& d
       estimate_ctf(images[i], optics, px, around, tilt_of(i, out.handedness), &d);
       char name[96];
       std::snprintf(name, sizeof name, "%s_%02d_%+05.1f.png", ts.name.c_str(), ts.tilts[i].section, ts.tilts[i].nominal_tilt_deg);
-      write_diagnostics((std::filesystem::path(diagnostics_dir) / name).string(), d);
+      write_diagnostics((std::filesystem::path(diagnostics_dir) / name).string(), d, out.fits[i]);
     }
   }
   return out;
@@ -255,7 +326,7 @@ int run_project(parallel::Context& ctx, const std::string& path, const CtfSearch
 
 int run_ctf(parallel::Context& ctx, std::vector<std::string> raw_args) {
   std::string project, micrograph, out_json;
-  double px = 0, voltage = 300, cs = 2.7, q0 = 0.07, tilt = 0, axis = 0;
+  double px = 0, voltage = 300, cs = 2.7, q0 = 0.07, tilt = 0, axis = 0, nominal_defocus = 0;
   int threads = 1;
   CtfSearchOptions o;
   CLI::App cli{"Astigmatic CTF estimation, tilted images included.", "cspt ctf"};
@@ -270,6 +341,7 @@ int run_ctf(parallel::Context& ctx, std::vector<std::string> raw_args) {
   bind_key(cli, C, "amp-contrast", q0);
   bind_key(cli, C, "tilt-angle", tilt);
   bind_key(cli, C, "tilt-axis", axis);
+  bind_key(cli, C, "nominal-defocus", nominal_defocus);
   bind_key(cli, C, "out", out_json);
   bind_key(cli, C, "min-res", o.min_resolution_A);
   bind_key(cli, C, "max-res", o.max_resolution_A);
@@ -293,13 +365,16 @@ int run_ctf(parallel::Context& ctx, std::vector<std::string> raw_args) {
   optics.amplitude_contrast = q0;
   const auto t0 = std::chrono::steady_clock::now();
   CtfDiagnostics d;
-  const CtfFit f = estimate_ctf(im, optics, px, o, {tilt, axis, 1.0}, diagnostics.empty() ? nullptr : &d);
+  CtfFit f = estimate_ctf(im, optics, px, o, {tilt, axis, 1.0}, diagnostics.empty() ? nullptr : &d);
+  const MicrographMetadata meta = micrograph_metadata(micrograph, nominal_defocus);
+  check_fit_against_metadata(f, px, meta);
   if (!diagnostics.empty()) {
     std::filesystem::create_directories(diagnostics);
-    write_diagnostics((std::filesystem::path(diagnostics) / (std::filesystem::path(micrograph).stem().string() + ".png")).string(), d);
+    write_diagnostics((std::filesystem::path(diagnostics) / (std::filesystem::path(micrograph).stem().string() + ".png")).string(), d, f);
   }
   auto j = fit_json(f);
   j["micrograph"] = micrograph;
+  if (meta.nominal_underfocus_A > 0) j["nominal_defocus_A"] = meta.nominal_underfocus_A;
   j["wall_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!out_json.empty()) std::ofstream(out_json) << j.dump(2) << "\n";
   if (ctx.is_root()) std::printf("%s\n", j.dump(2).c_str());

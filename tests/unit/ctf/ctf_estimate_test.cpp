@@ -2,6 +2,7 @@
 // the tilt correction), a real micrograph (fitted zeros against the spectrum's own minima), and
 // negative controls that must come back with low confidence.
 #include "cspt/ctf/ctf_estimate.hpp"
+#include "cspt/ctf/ctf_plausibility.hpp"
 
 #include <gtest/gtest.h>
 
@@ -48,6 +49,21 @@ TEST(CtfEstimateTest, recovers_a_known_astigmatic_ctf) {
   EXPECT_GT(f.fit_resolution_A, 0);
 }
 
+TEST(CtfEstimateTest, round_ctfs_get_a_fit_resolution_like_astigmatic_ones) {
+  // The fit resolution correlates data and model over each Thon period; fixed-width annuli used to
+  // see a flat model for a round CTF and refused these fits ("no fit resolution").
+  for (double df : {15000.0, 20000.0, 25000.0}) {
+    CtfParams truth;
+    truth.defocus_u_A = truth.defocus_v_A = df;
+    const Image im = synthetic_micrograph(1024, 1.5, truth, 0.3, 3);
+    const CtfFit f = estimate_ctf(im, truth, 1.5, {});
+    EXPECT_TRUE(f.confident) << df << ": " << f.reason;
+    EXPECT_NEAR(0.5 * (f.defocus1_A + f.defocus2_A), df, 100);
+    EXPECT_GT(f.fit_resolution_A, 4.5) << df;  // 5 A is the fitted band's edge
+    EXPECT_LT(f.fit_resolution_A, 8.0) << df;
+  }
+}
+
 TEST(CtfEstimateTest, fits_a_phase_shift_when_asked) {
   CtfParams truth;
   truth.defocus_u_A = truth.defocus_v_A = 9000;
@@ -83,6 +99,28 @@ TEST(CtfEstimateTest, wrong_pixel_size_is_not_confident_or_not_at_the_true_defoc
   const Image im = synthetic_micrograph(1024, 1.5, truth, 0.3, 5);
   const CtfFit f = estimate_ctf(im, truth, 3.0, {});  // twice the true pixel size
   EXPECT_TRUE(!f.confident || std::abs(0.5 * (f.defocus1_A + f.defocus2_A) - 20000) > 2000);
+}
+
+TEST(CtfEstimateTest, a_pixel_size_20_percent_off_is_caught_by_the_nominal_defocus) {
+  // One untilted image fixes only defocus x pixel^2: told 1.2 A for 1.5 A data, the fit is confident
+  // at 22400 x (1.2 / 1.5)^2 = 14336 A. Against the nominal 22000 A that is 0.65x: flagged.
+  CtfParams truth;
+  truth.defocus_u_A = 23000;
+  truth.defocus_v_A = 21800;
+  truth.defocus_angle_deg = 35;
+  const Image im = synthetic_micrograph(1024, 1.5, truth, 0.3, 3);
+  MicrographMetadata nominal;
+  nominal.nominal_underfocus_A = 22000;
+  nominal.nominal_source = "--nominal-defocus";
+  CtfFit right = estimate_ctf(im, truth, 1.5, {}), wrong = estimate_ctf(im, truth, 1.2, {});
+  ASSERT_TRUE(right.confident) << right.reason;
+  ASSERT_TRUE(wrong.confident) << "the fit alone cannot see it: " << wrong.reason;
+  EXPECT_NEAR(0.5 * (wrong.defocus1_A + wrong.defocus2_A), 14336, 300);
+  check_fit_against_metadata(right, 1.5, nominal);
+  check_fit_against_metadata(wrong, 1.2, nominal);
+  EXPECT_TRUE(right.confident) << right.reason;
+  EXPECT_FALSE(wrong.confident);
+  EXPECT_NE(wrong.reason.find("check the pixel size"), std::string::npos) << wrong.reason;
 }
 
 TEST(CtfEstimateTest, real_micrograph_fitted_zeros_match_the_spectrum_minima) {
