@@ -105,10 +105,10 @@ int run_extract(parallel::Context& ctx, std::vector<std::string> raw_args) {
   // nextPYP and RELION 5 keep no particle stacks: the refinement cuts them. cspt extract exists to
   // write the stack (for RELION and cspt reconstruct), so a stack-less extract would be an empty run.
   if (on_the_fly)
-    throw ConfigError("extract", "on-the-fly", "true",
-                      "false: cspt extract writes the particle stack; for on-the-fly extraction (no stack, each rank "
-                      "cuts its projections from the raw tilt series) set refine.extraction: on-the-fly "
-                      "(cspt refine --extraction on-the-fly)");
+    throw ConfigError("--on-the-fly", "extract.on-the-fly", "true",
+                      "false (cspt extract writes the particle stack RELION and cspt reconstruct read); on-the-fly "
+                      "extraction, with no stack and each rank cutting its projections from the raw tilt series, is a "
+                      "refinement mode: refine.extraction: on-the-fly (cspt refine --extraction on-the-fly)");
   // Extraction is I/O-bound and one rank does it; the others wait to hear whether it failed, so an
   // error there ends every rank (under `cspt run` they would otherwise wait in the next stage).
   parallel::run_guarded_collective(ctx, [&] {
