@@ -689,6 +689,7 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
       summary["mean_score"] = scores.empty() ? 0.0 : mean_score / double(scores.size());
       summary["exposure_weighting"] = to_string(opts.weights.method);
       summary["constrained"] = opts.constrained;
+      summary["extraction"] = opts.on_the_fly_extraction ? "on-the-fly" : "stored";
       summary["n_particles"] = model.particles.size();
       summary["n_projections"] = model.projections.size();
       summary["ranks"] = ctx.size();
