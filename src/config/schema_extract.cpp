@@ -9,7 +9,12 @@ std::vector<KeySpec> extract_keys() {
   return section("extract", {
       path_in("project", "", "project file (project.h5)").required(),
       path_out("out", "", "output folder for particles.star and particles.mrcs").required(),
-      integer("box", "", "box size").unit("px").range(16, 1024).even().required(),
+      integer("box", "", "box size (output pixels)").unit("px").range(16, 1024).even().required(),
+      integer("bin", "1", "binning: each box is cut as box x bin raw pixels and Fourier-cropped to box, so the "
+              "output pixel is bin x the raw pixel (particles.star and the stack record it)").at_least(1),
+      boolean("on-the-fly", "false", "true is refused: cspt extract writes the stack RELION and cspt reconstruct "
+              "read; on-the-fly extraction (no stack, each rank cuts its projections from the raw tilt series) is "
+              "refine.extraction: on-the-fly"),
       choice("geometry", "project", {"project", "truth"},
              "project: the project's tilt geometry and defocus; truth: a simulation's"),
       choice("defocus", "auto", {"auto", "tilts", "records"},

@@ -14,7 +14,10 @@ std::vector<KeySpec> refine_keys() {
       real("low-resolution-A", "300", "scores ignore anything coarser").unit("A").above(0),
       real("resolution-factor", "1", "scores use frequencies up to factor / current resolution").above(0),
       integer("iterations", "5", "number of iterations (0: extract into the output folder and stop)").at_least(0),
-      integer("box", "128", "particle box").unit("px").range(16, 1024).even(),
+      integer("box", "128", "particle box (raw pixels: refinement does not bin)").unit("px").range(16, 1024).even(),
+      choice("extraction", "stored", {"stored", "on-the-fly"},
+             "stored: the root cuts every box into OUT/particles.mrcs once and each rank reads its own; on-the-fly: "
+             "no stack, each rank cuts its projections from the raw tilt series (same pixels)"),
       text("sym", "C1", "point group: C1, Cn, Dn, T, O, I (RELION axes)"),
       real("mask-radius-A", "0", "soft spherical mask radius (0: as large as the box allows)").unit("A").at_least(0),
       real("mask-edge-A", "10", "soft edge of the mask").unit("A").at_least(0),

@@ -4,11 +4,12 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <numeric>
+#include <optional>
 
 #include "cspt/core/euler.hpp"
 #include "cspt/core/tilt_geometry.hpp"
 #include "cspt/io/mrc.hpp"
+#include "cspt/recon/box_cut.hpp"
 #include "cspt/util/error.hpp"
 
 namespace cspt {
@@ -61,10 +62,12 @@ struct CutState {
   const std::vector<ParticleRecord>& particles;
   const std::vector<ProjectionRecord>& projections;
   std::string project_dir;
-  int box = 0;
-  double px = 0.0;
+  int box = 0;   ///< output box (binned pixels)
+  int bin = 1;
+  double raw_px = 0.0;
   float contrast_sign = 1.0f;
-  io::MrcStackWriter& writer;
+  std::optional<io::MrcStackWriter>& writer;  ///< empty: metadata only (on-the-fly extraction)
+  int sections = 0;                           ///< boxes placed so far (the stack's sections)
   std::size_t outside = 0;
   std::vector<int> kept_per_particle;
 };
@@ -79,8 +82,9 @@ Projection projection_of(const CutState& c, const ProjectionRecord& pr, const Ti
   proj.tilt_deg = e.tilt_deg;
   proj.psi_deg = e.psi_deg;
   // The particle sits at (u - i) pixels from the box centre; RELION's origin is minus that.
-  proj.shift_x_A = -(u.x() - ix) * c.px;
-  proj.shift_y_A = -(u.y() - iy) * c.px;
+  // In Angstrom, the same at any binning: the binned box keeps the raw box's centre.
+  proj.shift_x_A = -(u.x() - ix) * c.raw_px;
+  proj.shift_y_A = -(u.y() - iy) * c.raw_px;
   proj.ctf.voltage_kV = c.project.optics.voltage_kV;
   proj.ctf.cs_mm = c.project.optics.cs_mm;
   proj.ctf.amplitude_contrast = c.project.optics.amplitude_contrast;
@@ -99,7 +103,12 @@ std::vector<Projection> cut_series(CutState& c, const TiltSeriesRecord& ts, cons
                                    const std::vector<std::size_t>& list) {
   const std::string raw_path = (std::filesystem::path(c.project_dir) / ts.stack_path).string();
   const io::MrcReader raw = reading(ts.name, [&] { return io::MrcReader(raw_path); });
-  const int nx = raw.header().nx, ny = raw.header().ny, box = c.box;
+  const int nx = raw.header().nx, ny = raw.header().ny, raw_box = c.box * c.bin;
+  if (raw_box > nx || raw_box > ny) {
+    throw ConfigError(raw_path, "box x bin", std::to_string(c.box) + " x " + std::to_string(c.bin) + " = " +
+                      std::to_string(raw_box) + " px",
+                      "a raw box no larger than the tilt images (" + std::to_string(nx) + " x " + std::to_string(ny) + " px)");
+  }
   // One tilt image in memory at a time: boxes are written to the stack tilt by tilt, and the
   // projection list (particle, tilt order) points at them.
   std::vector<std::vector<std::size_t>> by_tilt(tilts.size());
@@ -109,25 +118,22 @@ std::vector<Projection> cut_series(CutState& c, const TiltSeriesRecord& ts, cons
   for (std::size_t k = 0; k < tilts.size(); ++k) {
     if (by_tilt[k].empty()) continue;
     const auto& t = tilts[k];
-    const Image im = reading(ts.name, [&] { return raw.read_section(t.section); });
-    const double mean = std::accumulate(im.values().begin(), im.values().end(), 0.0) / double(im.size());
+    // Metadata only: the positions need the stack's size, not its pixels.
+    const Image im = c.writer ? reading(ts.name, [&] { return raw.read_section(t.section); }) : Image();
+    const double mean = c.writer ? tilt_image_mean(im) : 0.0;
     const TiltImageGeometry g{t.refined_tilt_deg, t.tilt_axis_deg, t.shift_x_A, t.shift_y_A};
     for (std::size_t i : by_tilt[k]) {
       const auto& pr = c.projections[i];
       const auto& p = c.particles[std::size_t(pr.particle)];
-      const Eigen::Vector2d u = project_point_A(g, Eigen::Vector3d(p.x_A, p.y_A, p.z_A)) / c.px + Eigen::Vector2d(nx / 2, ny / 2);
+      const Eigen::Vector2d u = project_point_A(g, Eigen::Vector3d(p.x_A, p.y_A, p.z_A)) / c.raw_px + Eigen::Vector2d(nx / 2, ny / 2);
       const int ix = int(std::lround(u.x())), iy = int(std::lround(u.y()));
-      if (ix - box / 2 < 0 || iy - box / 2 < 0 || ix - box / 2 + box > nx || iy - box / 2 + box > ny) {
+      if (!box_inside_image(nx, ny, ix, iy, raw_box)) {
         ++c.outside;  // the particle keeps its other tilts
         continue;
       }
-      Image cut(box, box, c.px);
-      for (int y = 0; y < box; ++y)
-        for (int x = 0; x < box; ++x)
-          cut.at(x, y) = mean > 0 ? c.contrast_sign * float(im.at(ix - box / 2 + x, iy - box / 2 + y) / mean - 1.0) : 0.0f;
       ++c.kept_per_particle[std::size_t(pr.particle)];
-      const int section = c.writer.count();
-      c.writer.append(cut);
+      const int section = c.sections++;
+      if (c.writer) c.writer->append(cut_box(im, mean, ix, iy, c.box, c.bin, c.contrast_sign));
       series_projections.push_back(projection_of(c, pr, g, u, ix, iy, section));
       keys.emplace_back(pr.particle, pr.tilt);
     }
@@ -146,11 +152,26 @@ ParticleSet extract_particles(const Project& project, const std::string& project
                               const std::string& stack_path, GeometrySource geometry, bool relion_contrast,
                               std::size_t* skipped, UnreadableSeries on_unreadable,
                               std::vector<SkippedSeries>* skipped_series) {
+  ExtractOptions o;
+  o.box_px = box;
+  o.geometry = geometry;
+  o.relion_contrast = relion_contrast;
+  o.on_unreadable = on_unreadable;
+  return extract_particles(project, project_dir, o, stack_path, skipped, skipped_series);
+}
+
+ParticleSet extract_particles(const Project& project, const std::string& project_dir, const ExtractOptions& opts,
+                              const std::string& stack_path, std::size_t* skipped,
+                              std::vector<SkippedSeries>* skipped_series) {
+  const int box = opts.box_px;
+  if (opts.bin < 1) throw ConfigError(project_dir, "bin", std::to_string(opts.bin), "an integer >= 1");
+  const GeometrySource geometry = opts.geometry;
   const bool use_truth = geometry == GeometrySource::truth;
   if (use_truth && !project.truth) throw IoError(project_dir, "/truth", "missing", "a simulated project");
   const auto& particles = use_truth ? project.truth->particles : project.particles;
   const auto& projections = use_truth ? project.truth->projections : project.projections;
-  const double px = project.optics.pixel_size_A;
+  const double raw_px = project.optics.pixel_size_A;
+  const double px = raw_px * opts.bin;
 
   ParticleSet set;
   set.source = project_dir;
@@ -158,7 +179,7 @@ ParticleSet extract_particles(const Project& project, const std::string& project
   set.box_px = box;
   set.pixel_size_A = px;
   set.n_particles = int(particles.size());
-  set.relion_ctf_sign = relion_contrast;
+  set.relion_ctf_sign = opts.relion_contrast;
 
   // Projections grouped by tilt series so each raw stack is opened once.
   std::vector<std::vector<std::size_t>> by_series(project.tilt_series.size());
@@ -171,30 +192,33 @@ ParticleSet extract_particles(const Project& project, const std::string& project
       return std::pair(projections[a].particle, projections[a].tilt) < std::pair(projections[b].particle, projections[b].tilt);
     });
 
-  io::MrcStackWriter writer(stack_path, box, box, px);
-  CutState c{project, particles, projections, project_dir, box, px, relion_contrast ? -1.0f : 1.0f, writer, 0,
-             std::vector<int>(particles.size(), 0)};
+  std::optional<io::MrcStackWriter> writer;
+  if (!stack_path.empty()) writer.emplace(stack_path, box, box, px);
+  CutState c{project, particles, projections, project_dir, box, opts.bin, raw_px, opts.relion_contrast ? -1.0f : 1.0f,
+             writer, 0, 0, std::vector<int>(particles.size(), 0)};
   std::vector<char> series_left_out(project.tilt_series.size(), 0);
   for (std::size_t s = 0; s < project.tilt_series.size(); ++s) {
     if (by_series[s].empty()) continue;
     const auto& ts = project.tilt_series[s];
     const auto& tilts = use_truth ? project.truth->tilts.at(s) : ts.tilts;
     // A series that fails half-way is taken back whole: no orphan boxes stay in the stack.
-    const auto mark = writer.mark();
+    const auto mark = writer ? writer->mark() : io::MrcStackWriter::Mark{};
+    const int sections_before = c.sections;
     const std::size_t outside_before = c.outside;
     const std::vector<int> kept_before = c.kept_per_particle;
     try {
       for (auto& proj : cut_series(c, ts, tilts, by_series[s])) set.projections.push_back(std::move(proj));
     } catch (const UnreadableStack& u) {
-      if (on_unreadable == UnreadableSeries::stop) throw u.error;
-      writer.rewind(mark);
+      if (opts.on_unreadable == UnreadableSeries::stop) throw u.error;
+      if (writer) writer->rewind(mark);
+      c.sections = sections_before;
       c.outside = outside_before;
       c.kept_per_particle = kept_before;
       series_left_out[s] = 1;
       if (skipped_series) skipped_series->push_back({ts.name, u.error.where(), u.error.what()});
     }
   }
-  if (writer.count() == 0) throw IoError(project_dir, "projections", "0", "at least one projection to extract");
+  if (c.sections == 0) throw IoError(project_dir, "projections", "0", "at least one projection to extract");
   std::vector<char> has_records(particles.size(), 0);
   for (const auto& pr : projections) has_records[std::size_t(pr.particle)] = 1;
   for (std::size_t i = 0; i < particles.size(); ++i) {
@@ -206,7 +230,7 @@ ParticleSet extract_particles(const Project& project, const std::string& project
     }
   }
   if (skipped) *skipped = c.outside;
-  writer.close();
+  if (writer) writer->close();
   return set;
 }
 

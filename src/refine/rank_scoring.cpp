@@ -27,6 +27,7 @@ LocalImages::LocalImages(const std::string& stack_path, const std::vector<int>& 
     reader.read_section_into(section, pixels_.data() + k * std::size_t(box_px) * box_px);
     local_of_[held_[k]] = int(k);
   }
+  bytes_read_ = double(pixels_.size()) * 4.0;
 }
 
 void LocalImages::read(const Projection& p, float* out) const {

@@ -108,6 +108,7 @@ std::string refine_options_json(const RefineOptions& o) {
   j["resolution_factor"] = o.resolution_factor;
   j["iterations"] = o.iterations;
   j["box_px"] = o.box_px;
+  j["extraction"] = o.on_the_fly_extraction ? "on-the-fly" : "stored";
   j["symmetry"] = o.symmetry;
   j["mask_radius_A"] = o.mask_radius_A;
   j["mask_edge_A"] = o.mask_edge_A;
@@ -169,6 +170,7 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
       if (theirs.is_discarded()) throw IoError(opts_path.string(), "JSON", "unparsable", "the options of an earlier run");
       theirs.erase("iterations");
       theirs.erase("reference");
+      if (!theirs.contains("extraction")) theirs["extraction"] = "stored";  // runs from before the option
       if (theirs != mine) {
         std::string key = "options";
         for (auto it = mine.begin(); it != mine.end(); ++it)
@@ -203,22 +205,29 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
     }
     fs::create_directories(out);
     write_text(opts_path, refine_options_json(opts) + "\n");
-    if (!fs::exists(boxes_path) || !fs::exists(stack_path) || !fs::exists(start_project)) {
+    // On the fly, the run folder holds no stack: the box table and the start project are all.
+    const bool stack_ready = opts.on_the_fly_extraction || fs::exists(stack_path);
+    if (!fs::exists(boxes_path) || !stack_ready || !fs::exists(start_project)) {
+      const auto t_extract = std::chrono::steady_clock::now();
       Project project = io::read_project(opts.project_path);
       if (project.particles.empty()) throw IoError(opts.project_path, "/particles", "0", "particles to refine");
       project.projections = projections_from_tilt_ctf(project, GeometrySource::project);
-      say("cspt refine: extracting " + std::to_string(project.projections.size()) + " projections of " +
-          std::to_string(project.particles.size()) + " particles (box " + std::to_string(box) + ")");
+      say("cspt refine: " + std::string(opts.on_the_fly_extraction ? "box table (on-the-fly extraction) for " : "extracting ") +
+          std::to_string(project.projections.size()) + " projections of " + std::to_string(project.particles.size()) +
+          " particles (box " + std::to_string(box) + ")");
       const fs::path tmp_stack = out / "particles.mrcs.part";
       std::size_t skipped = 0;
-      const ParticleSet set = extract_particles(project, project_dir.string(), box, tmp_stack.string(),
-                                                GeometrySource::project, false, &skipped);
+      ExtractOptions eo;
+      eo.box_px = box;
+      const ParticleSet set = extract_particles(project, project_dir.string(), eo,
+                                                opts.on_the_fly_extraction ? std::string() : tmp_stack.string(), &skipped);
       if (skipped) say("cspt refine: " + std::to_string(skipped) + " boxes reach outside their tilt image and are left out");
       const auto boxes = boxes_from_extraction(project, set);
       io::write_project(start_project.string(), project);
-      fs::rename(tmp_stack, stack_path);
+      if (!opts.on_the_fly_extraction) fs::rename(tmp_stack, stack_path);
       write_text(boxes_path, extraction_csv(boxes));
       resume_from = 0;
+      say("cspt refine: extraction: " + fmt("%.2f s", std::chrono::duration<double>(std::chrono::steady_clock::now() - t_extract).count()));
     }
     boxes_text = read_text(boxes_path);
   });
@@ -272,9 +281,28 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
   auto mine = parallel::projections_of_rank(particle_of, int(model.particles.size()), ctx.rank(), ctx.size(), half_of);
   std::sort(mine.begin(), mine.end());
   std::unique_ptr<LocalImages> images;
+  const auto t_images = std::chrono::steady_clock::now();
   parallel::run_guarded_collective(ctx, [&] {
-    images = std::make_unique<LocalImages>(stack_path.string(), section_of, mine, box);
+    if (opts.on_the_fly_extraction)
+      images = LocalImages::cut_from_tilt_series(start, project_dir.string(), boxes, mine, box);
+    else
+      images = std::make_unique<LocalImages>(stack_path.string(), section_of, mine, box);
   });
+  {
+    // The slowest rank's time to hold its images, and the bytes all ranks read for them: what
+    // either extraction mode costs every run (docs/performance.md).
+    const std::size_t n = static_cast<std::size_t>(ctx.size());
+    std::vector<double> t(2 * n, 0.0);
+    t[ctx.rank()] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_images).count();
+    t[n + ctx.rank()] = images->bytes_read();
+    ctx.sum_collective(t);
+    double bytes = 0;
+    for (std::size_t r = 0; r < n; ++r) bytes += t[n + r];
+    say("cspt refine: images of " + std::to_string(model.projections.size()) + " projections held (" +
+        (opts.on_the_fly_extraction ? "cut on the fly from the raw tilt series" : "read from " + stack_path.string()) +
+        ") in " + fmt("%.2f s", *std::max_element(t.begin(), t.begin() + std::ptrdiff_t(n))) + " (slowest rank), " +
+        fmt("%.1f MB", bytes / 1e6) + " read by all ranks");
+  }
   std::vector<std::size_t> my_particles;
   for (std::size_t j : mine)
     if (my_particles.empty() || my_particles.back() != std::size_t(particle_of[j])) my_particles.push_back(std::size_t(particle_of[j]));
@@ -661,6 +689,7 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
       summary["mean_score"] = scores.empty() ? 0.0 : mean_score / double(scores.size());
       summary["exposure_weighting"] = to_string(opts.weights.method);
       summary["constrained"] = opts.constrained;
+      summary["extraction"] = opts.on_the_fly_extraction ? "on-the-fly" : "stored";
       summary["n_particles"] = model.particles.size();
       summary["n_projections"] = model.projections.size();
       summary["ranks"] = ctx.size();

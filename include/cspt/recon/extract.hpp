@@ -30,17 +30,37 @@ enum class GeometrySource { project, truth };
 std::vector<ProjectionRecord> projections_from_tilt_ctf(const Project& project, GeometrySource geometry,
                                                         double handedness = 0.0);
 
+/// How extract_particles cuts.
+struct ExtractOptions {
+  int box_px = 0;  ///< the output box, in output (binned) pixels
+  /// Binning: each box is cut as box_px * bin raw pixels and Fourier-cropped to box_px, so the
+  /// output pixel is bin times the raw one and nothing aliases. 1: the raw pixels as they are.
+  int bin = 1;
+  GeometrySource geometry = GeometrySource::project;
+  /// Boxes written with inverted contrast (protein white) and the set carrying RELION's CTF sign.
+  bool relion_contrast = false;
+  UnreadableSeries on_unreadable = UnreadableSeries::stop;
+};
+
 /// Cut every projection of every particle of `project` (files resolved relative to `project_dir`)
-/// into boxes of `box_px`, normalised to contrast (image / its mean - 1), and write them as one
+/// into boxes of `opts.box_px`, normalised to contrast (image / its mean - 1), and write them as one
 /// MRC stack at `stack_path`. Returns the particle set (our CTF sign: raw images, protein dark),
-/// with per-projection orientation = particle orientation composed with the tilt geometry, and
-/// per-projection defocus from the projection records. A box that reaches outside its image is left
-/// out (the particle keeps its other tilts; `skipped` counts them); a particle outside every tilt
-/// is an error naming it. With `relion_contrast`, the boxes are written with inverted contrast
-/// (protein white) and the set carries RELION's CTF sign, ready for a RELION STAR file.
+/// with per-projection orientation = particle orientation composed with the tilt geometry, the
+/// sub-pixel remainder of each box position as its shift (Angstrom), and per-projection defocus
+/// from the projection records; its pixel size (and the stack's) is the raw one times opts.bin.
+/// A box whose box_px * bin raw pixels reach outside its image is left out (the particle keeps its
+/// other tilts; `skipped` counts them); a particle outside every tilt is an error naming it; a box
+/// larger than a tilt image is a ConfigError naming the stack.
+/// With an empty `stack_path` nothing is written and no pixel is read (only the stacks' headers):
+/// the set's image references are the sections the stack would have (on-the-fly extraction).
 /// A raw stack that cannot be read throws IoError naming the stack, the tilt series and the section
 /// (`on_unreadable` stop), or leaves that series out whole, its boxes taken back from the stack,
 /// and lists it in `skipped_series` (skip).
+ParticleSet extract_particles(const Project& project, const std::string& project_dir, const ExtractOptions& opts,
+                              const std::string& stack_path, std::size_t* skipped = nullptr,
+                              std::vector<SkippedSeries>* skipped_series = nullptr);
+
+/// The same, unbinned (bin 1), with the options as arguments.
 ParticleSet extract_particles(const Project& project, const std::string& project_dir, int box_px,
                               const std::string& stack_path, GeometrySource geometry = GeometrySource::project,
                               bool relion_contrast = false, std::size_t* skipped = nullptr,

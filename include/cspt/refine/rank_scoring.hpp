@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cspt/project/project.hpp"
 #include "cspt/recon/image_source.hpp"
 #include "cspt/recon/projector.hpp"
 #include "cspt/refine/band_score.hpp"
@@ -15,9 +16,18 @@
 
 namespace cspt {
 
-/// The particle boxes of this rank's projections (read once from the extracted stack).
+/// The particle boxes of this rank's projections (read once from the extracted stack, or cut once
+/// from the raw tilt series).
 class LocalImages final : public ImageSource {
  public:
+  /// On-the-fly extraction: the boxes of `mine` cut from the raw tilt series of `start` (stacks
+  /// resolved relative to `project_dir`) where `boxes` (the run's box table, by projection) put
+  /// them, reading only the tilts they lie in; the same pixels as the stored stack. Throws IoError
+  /// naming the stack, tilt series and section of a raw stack that cannot be read.
+  static std::unique_ptr<LocalImages> cut_from_tilt_series(const Project& start, const std::string& project_dir,
+                                                           const std::vector<ExtractedBox>& boxes,
+                                                           const std::vector<std::size_t>& mine, int box_px);
+
   /// `section_of_projection[j]`: section of projection j in `stack_path`; `mine`: the projections
   /// this rank holds. Throws IoError if the stack is unreadable or not `box_px` square.
   LocalImages(const std::string& stack_path, const std::vector<int>& section_of_projection,
@@ -26,17 +36,24 @@ class LocalImages final : public ImageSource {
   int local_index(std::size_t j) const { return local_of_[j]; }
   const std::vector<std::size_t>& held() const { return held_; }
   const float* image(int local) const { return pixels_.data() + std::size_t(local) * box_ * box_; }
+  /// Raw tilt images read to cut the boxes (on-the-fly extraction; 0 when read from a stack).
+  int tilt_images_read() const { return tilt_images_read_; }
+  /// Bytes read from image files to hold the boxes.
+  double bytes_read() const { return bytes_read_; }
 
   int box_px() const override { return box_; }
   double header_pixel_size_A() const override { return pixel_size_A_; }
   void read(const Projection& p, float* out) const override;
 
  private:
+  LocalImages() = default;
   int box_ = 0;
   double pixel_size_A_ = 0.0;
   std::vector<std::size_t> held_;
   std::vector<int> local_of_;
   std::vector<float> pixels_;
+  int tilt_images_read_ = 0;
+  double bytes_read_ = 0.0;
 };
 
 /// Per-thread buffers for scoring.

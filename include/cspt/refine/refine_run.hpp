@@ -23,6 +23,10 @@ struct RefineOptions {
   double resolution_factor = 1.0;
   int iterations = 5;  ///< 0: extract into OUT and stop
   int box_px = 128;
+  /// false (stored): the root cuts every box into OUT/particles.mrcs and each rank reads its own
+  /// sections; true (on-the-fly): the root writes only the box table and each rank cuts its
+  /// projections from the raw tilt series. The same pixels either way.
+  bool on_the_fly_extraction = false;
   std::string symmetry = "C1";
   double mask_radius_A = 0.0;    ///< 0: the largest sphere the box allows with the edge
   double mask_edge_A = 10.0;

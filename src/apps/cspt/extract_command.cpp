@@ -24,7 +24,7 @@ namespace cspt::app {
 namespace {
 
 void extract_on_root(const std::string& project_path, const std::string& out_dir, const std::string& geometry, int box,
-                     const std::string& defocus, double hand, const std::string& on_unreadable,
+                     int bin, const std::string& defocus, double hand, const std::string& on_unreadable,
                      std::chrono::steady_clock::time_point start) {
   if (hand != 0.0 && std::abs(hand) != 1.0)
     throw ConfigError("command line", "--defocus-handedness", std::to_string(hand), "+1, -1 or 0");
@@ -40,8 +40,13 @@ void extract_on_root(const std::string& project_path, const std::string& out_dir
   std::size_t skipped = 0;
   std::vector<SkippedSeries> left_out;
   const auto policy = on_unreadable == "skip" ? UnreadableSeries::skip : UnreadableSeries::stop;
-  ParticleSet set = extract_particles(p, project_dir.empty() ? "." : project_dir, box, stack, source, true, &skipped,
-                                      policy, &left_out);
+  ExtractOptions eo;
+  eo.box_px = box;
+  eo.bin = bin;
+  eo.geometry = source;
+  eo.relion_contrast = true;
+  eo.on_unreadable = policy;
+  ParticleSet set = extract_particles(p, project_dir.empty() ? "." : project_dir, eo, stack, &skipped, &left_out);
   for (const auto& l : left_out)
     std::fprintf(stderr, "cspt extract: warning: tilt series %s skipped (extract.on-unreadable-series = skip): %s\n",
                  l.name.c_str(), l.reason.c_str());
@@ -57,6 +62,8 @@ void extract_on_root(const std::string& project_path, const std::string& out_dir
   j["geometry"] = geometry;
   j["defocus"] = defocus;
   j["box"] = box;
+  j["bin"] = bin;
+  j["raw_pixel_size_A"] = p.optics.pixel_size_A;
   j["pixel_size_A"] = set.pixel_size_A;
   j["n_particles"] = set.n_particles;
   j["n_projections"] = set.projections.size();
@@ -68,9 +75,9 @@ void extract_on_root(const std::string& project_path, const std::string& out_dir
   j["wall_s"] = wall_s;
   io::write_file_atomically(out.staged("summary.json"), j.dump(2) + "\n");
   out.commit();
-  std::printf("cspt extract: %zu projections of %d particles (box %d; %zu boxes outside their image left out%s) in "
+  std::printf("cspt extract: %zu projections of %d particles (box %d, %.4g A/px; %zu boxes outside their image left out%s) in "
               "%s/particles.star (%.1f s)\n",
-              set.projections.size(), set.n_particles, box, skipped,
+              set.projections.size(), set.n_particles, box, set.pixel_size_A, skipped,
               left_out.empty() ? "" : ("; " + std::to_string(left_out.size()) + " unreadable tilt series skipped").c_str(),
               out_dir.c_str(), wall_s);
 }
@@ -80,22 +87,32 @@ void extract_on_root(const std::string& project_path, const std::string& out_dir
 int run_extract(parallel::Context& ctx, std::vector<std::string> raw_args) {
   const auto start = std::chrono::steady_clock::now();
   std::string project_path, out_dir, geometry = "project";
-  int box = 0;
+  int box = 0, bin = 1;
+  bool on_the_fly = false;
   std::string defocus = "auto", on_unreadable = "stop";
   double hand = 0.0;
   CLI::App cli{"Cut particle projections from the raw tilt series.", "cspt extract"};
   bind_key(cli, "extract", "project", project_path, "-p");
   bind_key(cli, "extract", "out", out_dir, "-o");
   bind_key(cli, "extract", "box", box);
+  bind_key(cli, "extract", "bin", bin);
+  bind_switch(cli, "extract", "on-the-fly", on_the_fly);
   bind_key(cli, "extract", "geometry", geometry);
   bind_key(cli, "extract", "defocus", defocus);
   bind_key(cli, "extract", "defocus-handedness", hand);
   bind_key(cli, "extract", "on-unreadable-series", on_unreadable);
   if (!parse_with_schema(cli, "extract", raw_args, ctx.is_root())) return 0;
+  // nextPYP and RELION 5 keep no particle stacks: the refinement cuts them. cspt extract exists to
+  // write the stack (for RELION and cspt reconstruct), so a stack-less extract would be an empty run.
+  if (on_the_fly)
+    throw ConfigError("--on-the-fly", "extract.on-the-fly", "true",
+                      "false (cspt extract writes the particle stack RELION and cspt reconstruct read); on-the-fly "
+                      "extraction, with no stack and each rank cutting its projections from the raw tilt series, is a "
+                      "refinement mode: refine.extraction: on-the-fly (cspt refine --extraction on-the-fly)");
   // Extraction is I/O-bound and one rank does it; the others wait to hear whether it failed, so an
   // error there ends every rank (under `cspt run` they would otherwise wait in the next stage).
   parallel::run_guarded_collective(ctx, [&] {
-    if (ctx.is_root()) extract_on_root(project_path, out_dir, geometry, box, defocus, hand, on_unreadable, start);
+    if (ctx.is_root()) extract_on_root(project_path, out_dir, geometry, box, bin, defocus, hand, on_unreadable, start);
   });
   return 0;
 }

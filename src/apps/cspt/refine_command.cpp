@@ -37,6 +37,8 @@ int run_refine(parallel::Context& ctx, std::vector<std::string> raw_args) {
   bind_key(cli, S, "resolution-factor", o.resolution_factor);
   bind_key(cli, S, "iterations", o.iterations);
   bind_key(cli, S, "box", o.box_px);
+  std::string extraction = "stored";
+  bind_key(cli, S, "extraction", extraction);
   bind_key(cli, S, "sym", o.symmetry);
   bind_key(cli, S, "mask-radius-A", o.mask_radius_A);
   bind_key(cli, S, "mask-edge-A", o.mask_edge_A);
@@ -73,6 +75,7 @@ int run_refine(parallel::Context& ctx, std::vector<std::string> raw_args) {
   bind_key(cli, S, "converge-angle-deg", o.converge_angle_deg);
   if (!parse_with_schema(cli, S, raw_args, ctx.is_root())) return 0;
   o.threads = threads > 0 ? threads : default_threads();
+  o.on_the_fly_extraction = extraction == "on-the-fly";
   o.memory_limit_bytes = max_memory_gb * 1e9;
   o.weights.method = parse_exposure_weighting(weighting, "refine");
   // Single values were checked against the schema; what remains relates two keys.

@@ -18,12 +18,15 @@ namespace fs = std::filesystem;
 /// Every key of `extract`, as cspt extract binds them.
 struct ExtractOptions {
   std::string project, out, geometry = "project", defocus = "auto", on_unreadable = "stop";
-  int box = 0;
+  int box = 0, bin = 1;
+  bool on_the_fly = false;
   double hand = 0.0;
   void bind_all(CLI::App& cli) {
     bind_key(cli, "extract", "project", project, "-p");
     bind_key(cli, "extract", "out", out, "-o");
     bind_key(cli, "extract", "box", box);
+    bind_key(cli, "extract", "bin", bin);
+    bind_switch(cli, "extract", "on-the-fly", on_the_fly);
     bind_key(cli, "extract", "geometry", geometry);
     bind_key(cli, "extract", "defocus", defocus);
     bind_key(cli, "extract", "defocus-handedness", hand);

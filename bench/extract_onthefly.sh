@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Stored against on-the-fly extraction in cspt refine (refine.extraction): for one simulated dataset
+# and 1 and 2 ranks, the time to have every rank hold its particle boxes (extraction on the root,
+# then each rank reading its stack sections or cutting its boxes from the raw tilt series), the
+# bytes written into the run folder and the bytes the ranks read. One refinement iteration runs
+# (particles and tilts fixed) so the images are used; its time is shown but is not the point.
+#   bench/extract_onthefly.sh [WORK_DIR]   (CSPT=, TESTDATA= to use another build; about 3 minutes)
+# Prints medians of REPEATS (default 3) runs (WORK_DIR/onthefly.csv; every run: runs.csv) for
+# docs/performance.md.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=${1:-/tmp/cspt-bench-onthefly}
+CSPT=${CSPT:-$root/build/cspt}
+TESTDATA=${TESTDATA:-$(dirname "$CSPT")/tests/cspt_testdata}
+[ -x "$CSPT" ] && [ -x "$TESTDATA" ] || "$root/scripts/build"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+MPIRUN=(mpirun --oversubscribe --allow-run-as-root --mca btl self,vader)
+mkdir -p "$work" && cd "$work"
+# 4 tilt series x 25 particles x 41 tilts = 4,100 projections, box 96 at 2 A, 1024 x 1024 tilt images.
+if [ ! -s sim/project.h5 ]; then
+  echo "== simulating (once per WORK_DIR)"
+  "$CSPT" simulate -o sim --model builtin:phantom --particle-box-px 96 --pixel-size-A 2 --image-nx-px 1024 \
+    --image-ny-px 1024 --n-tilt-series 4 --particles-per-series 25 --tilt-scheme bisect60 \
+    --dose-per-tilt-e-per-A2 3 --radiation-damage false --target-defocus-A 15000 --defocus-spread-A 2000 \
+    --seed 3 --threads 2 > sim.log 2>&1
+  # A refinement start (the truth moved a little, true defocus in every tilt) in place of cspt ctf.
+  "$TESTDATA" perturb --project sim/project.h5 --seed 1 > /dev/null
+fi
+raw_bytes=$(du -cb sim/tilt_series/*.mrc | tail -1 | cut -f1)
+cat sim/tilt_series/*.mrc > /dev/null  # page cache warm: the figures are CPU and copy costs, not disk
+repeats=${REPEATS:-3}
+echo "mode,ranks,repeat,extraction_s,image_load_s,iteration_s,run_folder_bytes_written,image_bytes_read" > runs.csv
+for r in $(seq "$repeats"); do
+  for mode in stored on-the-fly; do
+    for n in 1 2; do
+      out=run_${mode}_$n
+      rm -rf "$out" && cp sim/project.h5 "sim/p_${mode}_$n.h5"
+      sync
+      "${MPIRUN[@]}" -n $n "$CSPT" refine -p "sim/p_${mode}_$n.h5" -o "$out" --reference sim/truth/map.mrc --box 96 \
+        --iterations 1 --extraction "$mode" --refine-particles false --refine-tilts false --threads $((2 / n)) \
+        > "$out.log" 2>&1 || { cat "$out.log"; exit 1; }
+      ext=$(sed -n 's/.*cspt refine: extraction: \([0-9.]*\) s.*/\1/p' "$out.log")
+      load=$(sed -n 's/.*projections held .* in \([0-9.]*\) s (slowest rank).*/\1/p' "$out.log")
+      read_mb=$(sed -n 's/.*(slowest rank), \([0-9.]*\) MB read.*/\1/p' "$out.log")
+      iter=$(/usr/bin/python3 -c "import json; print(round(json.load(open('$out/iter_001/summary.json'))['wall_s'], 2))")
+      written=$(find "$out" -maxdepth 1 -type f -printf '%s\n' | awk '{s += $1} END {print s}')
+      echo "$mode,$n,$r,$ext,$load,$iter,$written,$read_mb" >> runs.csv
+    done
+  done
+done
+# Medians over the repeats.
+/usr/bin/python3 - "$raw_bytes" <<'PY'
+import csv, statistics, sys
+rows = list(csv.DictReader(open("runs.csv")))
+out = open("onthefly.csv", "w")
+out.write("mode,ranks,extraction_s,image_load_s,extraction_plus_load_s,iteration_s,run_folder_MB_written,image_MB_read,raw_tilt_series_MB\n")
+for mode in ("stored", "on-the-fly"):
+    for n in ("1", "2"):
+        rs = [r for r in rows if r["mode"] == mode and r["ranks"] == n]
+        med = lambda k: statistics.median(float(r[k]) for r in rs)
+        out.write(f"{mode},{n},{med('extraction_s'):.2f},{med('image_load_s'):.2f},"
+                  f"{statistics.median(float(r['extraction_s']) + float(r['image_load_s']) for r in rs):.2f},"
+                  f"{med('iteration_s'):.2f},{med('run_folder_bytes_written') / 1e6:.1f},{med('image_bytes_read'):.1f},"
+                  f"{int(sys.argv[1]) / 1e6:.1f}\n")
+out.close()
+PY
+column -s, -t onthefly.csv
