@@ -43,6 +43,29 @@ double parabolic_move(const double* v) {
   return move;
 }
 
+/// The tilt's shift and the mean of its regions' corrections are one freedom: when every region of
+/// the series has its own corrections, their particle-weighted mean moves into the tilt's shift, so
+/// the corrections are deviations from the tilt and the tilt's shift stays the series-wide one. No
+/// pose changes. (With a region on the tilt's shift it would move that region: then nothing moves.)
+void recentre_on_tilt(RefineModel& model, std::size_t s, int component) {
+  TiltRegions& regions = model.regions;
+  const std::size_t n_tilts = model.tilts[s].size();
+  double n = 0;
+  for (int r = 0; r < regions.grid.count(); ++r) {
+    if (!regions.active(s, r)) return;
+    n += regions.particles[s][std::size_t(r)];
+  }
+  for (std::size_t t = 0; t < n_tilts; ++t) {
+    if (model.tilts[s][t].reference) continue;
+    double mean = 0;
+    for (int r = 0; r < regions.grid.count(); ++r)
+      mean += regions.particles[s][std::size_t(r)] * regions.shift_A[s][std::size_t(r) * n_tilts + t][component];
+    mean /= n;
+    for (int r = 0; r < regions.grid.count(); ++r) regions.shift_A[s][std::size_t(r) * n_tilts + t][component] -= mean;
+    (component == 0 ? model.tilts[s][t].geometry.shift_x_A : model.tilts[s][t].geometry.shift_y_A) += mean;
+  }
+}
+
 /// One component (0 = x, 1 = y) of every active region's correction to its parabolic maximum,
 /// within +-range of zero (the start). The reference tilt's corrections stay zero: a region's shift
 /// there is the same as moving its particles in x and y. Regions with too few particles stay zero,
@@ -62,6 +85,7 @@ void move_region_shifts(RefineModel& model, int component, double step, double r
         x = std::clamp(x + parabolic_move(&sums[g * kCandidates]) * step, -range, range);
       }
     }
+    recentre_on_tilt(model, s, component);
   }
 }
 
