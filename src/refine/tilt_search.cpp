@@ -43,6 +43,32 @@ double parabolic_move(const double* v) {
   return move;
 }
 
+struct Step {
+  Param param;
+  double step, range;
+};
+
+/// The search's steps: per round (spacing halved each round) the tilt parameters, then the two
+/// components of the region corrections when the model has regions.
+std::vector<Step> search_steps(const TiltSearchOptions& opts, bool regions) {
+  std::vector<Step> steps;
+  for (int r = 0; r < std::max(1, opts.rounds); ++r) {
+    const double f = std::ldexp(1.0, -r);
+    if (opts.shift) {
+      steps.push_back({Param::shift_x, opts.shift_step_A * f, opts.shift_range_A});
+      steps.push_back({Param::shift_y, opts.shift_step_A * f, opts.shift_range_A});
+    }
+    if (opts.angle) steps.push_back({Param::angle, opts.angle_step_deg * f, opts.angle_range_deg});
+    if (opts.axis) steps.push_back({Param::axis, opts.axis_step_deg * f, opts.axis_range_deg});
+    if (opts.defocus) steps.push_back({Param::defocus, opts.defocus_step_A * f, opts.defocus_range_A});
+    if (regions) {
+      steps.push_back({Param::region_x, opts.shift_step_A * f, opts.region_shift_range_A});
+      steps.push_back({Param::region_y, opts.shift_step_A * f, opts.region_shift_range_A});
+    }
+  }
+  return steps;
+}
+
 /// The tilt's shift and the mean of its regions' corrections are one freedom: when every region of
 /// the series has its own corrections, their particle-weighted mean moves into the tilt's shift, so
 /// the corrections are deviations from the tilt and the tilt's shift stays the series-wide one. No
@@ -110,25 +136,7 @@ TiltSearchReport refine_tilts_collective(parallel::Context& ctx, RefineModel& mo
   const int threads = std::max(1, opts.threads);
   TiltSearchReport report;
 
-  struct Step {
-    Param param;
-    double step, range;
-  };
-  std::vector<Step> steps;
-  for (int r = 0; r < std::max(1, opts.rounds); ++r) {
-    const double f = std::ldexp(1.0, -r);
-    if (opts.shift) {
-      steps.push_back({Param::shift_x, opts.shift_step_A * f, opts.shift_range_A});
-      steps.push_back({Param::shift_y, opts.shift_step_A * f, opts.shift_range_A});
-    }
-    if (opts.angle) steps.push_back({Param::angle, opts.angle_step_deg * f, opts.angle_range_deg});
-    if (opts.axis) steps.push_back({Param::axis, opts.axis_step_deg * f, opts.axis_range_deg});
-    if (opts.defocus) steps.push_back({Param::defocus, opts.defocus_step_A * f, opts.defocus_range_A});
-    if (regions.enabled()) {
-      steps.push_back({Param::region_x, opts.shift_step_A * f, opts.region_shift_range_A});
-      steps.push_back({Param::region_y, opts.shift_step_A * f, opts.region_shift_range_A});
-    }
-  }
+  const std::vector<Step> steps = search_steps(opts, regions.enabled());
 
   // Sums of scores per (group, candidate) and counts per group, over this rank's projections.
   const auto score_candidates = [&](const Step* st, std::vector<double>& sums, std::vector<double>& counts) {
