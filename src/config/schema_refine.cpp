@@ -44,6 +44,10 @@ std::vector<KeySpec> refine_keys() {
       real("tilt-axis-range-deg", "1", "largest tilt-axis change from the start").unit("deg").at_least(0),
       real("tilt-shift-range-A", "100", "largest tilt shift change from the start").unit("A").at_least(0),
       real("tilt-defocus-range-A", "500", "largest per-tilt defocus offset").unit("A").at_least(0),
+      text("tilt-regions", "1,1", "NX,NY or NX,NY,NZ: regions of each tomogram (by its particles' extent) whose "
+           "tilts get their own shift on top of the tilt's (1,1: off)"),
+      integer("tilt-region-min-particles", "5", "a region with fewer particles keeps the tilt's shift").at_least(1),
+      real("tilt-region-shift-range-A", "30", "largest per-region shift correction").unit("A").at_least(0),
       choice("exposure-weighting", "data", {"data", "dose", "bfactor", "none"},
              "data: self-tuning (BISECT); dose: Grant-Grigorieff; bfactor; none"),
       integer("weighting-fraction", "4", "data weighting: F (algorithms.md 4.1)").at_least(1),

@@ -63,6 +63,8 @@ std::vector<KeySpec> errors_and_outputs() {
       real("axis-error-sd-deg", "0.5", "error SD per series of the tilt axis").unit("deg").at_least(0),
       real("inplane-jitter-sd-deg", "0.1", "error SD per tilt of the in-plane rotation").unit("deg").at_least(0),
       real("shift-sd-A", "40", "error SD per tilt of the shift (tracking residual)").unit("A").at_least(0),
+      real("deformation-A", "0", "local sample deformation: per tilt a random linear gradient of the particles' "
+           "in-plane shift, each component within +-this at the field's edge (0: off)").unit("A").at_least(0),
       real("defocus-error-sd-A", "300", "error SD per tilt of the defocus (focus residual)").unit("A").at_least(0),
       real("defocus-handedness", "1", "+1: higher along the beam = less underfocus (physics); -1 flips it")
           .range(-1, 1),

@@ -98,6 +98,9 @@ void check_truth(const Project& p, const Truth& truth, const std::string& path) 
   }
   check_particles(p, truth.particles, "/truth/particles", path);
   check_projections(p, truth.projections, truth.particles, "/truth/projections", "/truth/particles", path);
+  if (!truth.projection_shifts.empty() && truth.projection_shifts.size() != truth.projections.size())
+    throw IoError(path, "/truth/projection_shifts", rows(truth.projection_shifts.size()),
+                  "none, or as many as /truth/projections (" + rows(truth.projections.size()) + ")");
 }
 
 bool all_digits(const std::string& s) {

@@ -68,6 +68,12 @@ inline constexpr Column<ProjectionRecord> kProjectionColumns[] = {
     {.name = "score", .unit = "", .real = &ProjectionRecord::score},
 };
 
+/// ProjectionShiftRecord: /truth/projection_shifts/<field> (optional; one row per truth projection).
+inline constexpr Column<ProjectionShiftRecord> kProjectionShiftColumns[] = {
+    {.name = "shift_x_A", .unit = "A", .real = &ProjectionShiftRecord::shift_x_A},
+    {.name = "shift_y_A", .unit = "A", .real = &ProjectionShiftRecord::shift_y_A},
+};
+
 /// Throws IoError(path, "/tilt_series@order[i]", ...) unless every name is a usable, unique HDF5
 /// group name (non-empty, no '/', not ".").
 void validate_series_names(const std::vector<std::string>& names, const std::string& path);

@@ -109,6 +109,9 @@ Truth read_truth(const Node& root, const std::vector<TiltSeriesRecord>& series) 
   truth.defocus_handedness = h5::read_double_attribute(g, "defocus_handedness");
   truth.particles = read_columns<ParticleRecord>(g, "particles", project_detail::kParticleColumns);
   truth.projections = read_columns<ProjectionRecord>(g, "projections", project_detail::kProjectionColumns);
+  if (h5::has_child(g, "projection_shifts"))  // optional: only projects simulated with a deformation
+    truth.projection_shifts =
+        read_columns<ProjectionShiftRecord>(g, "projection_shifts", project_detail::kProjectionShiftColumns);
   // An empty /truth/tilts means "no per-tilt truth"; otherwise one table per series.
   const Node tilts = h5::open_group(g, "tilts");
   if (h5::child_count(tilts) == 0) return truth;

@@ -77,6 +77,9 @@ void write_truth(const Node& root, const Project& p) {
   h5::write_attribute(g, "defocus_handedness", truth.defocus_handedness);
   write_columns<ParticleRecord>(g, "particles", truth.particles, project_detail::kParticleColumns);
   write_columns<ProjectionRecord>(g, "projections", truth.projections, project_detail::kProjectionColumns);
+  if (!truth.projection_shifts.empty())
+    write_columns<ProjectionShiftRecord>(g, "projection_shifts", truth.projection_shifts,
+                                         project_detail::kProjectionShiftColumns);
   // Either no per-tilt truth (an empty group) or one table per series (validate_project checked).
   const Node tilts = h5::create_group(g, "tilts");
   for (std::size_t s = 0; s < truth.tilts.size(); ++s)

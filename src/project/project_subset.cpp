@@ -51,11 +51,13 @@ Project subset_project(const Project& p, const std::vector<int>& series, const s
     }
     for (int s : series)
       if (std::size_t(s) < p.truth->tilts.size()) t.tilts.push_back(p.truth->tilts[std::size_t(s)]);
-    for (const auto& pr : p.truth->projections) {
+    for (std::size_t k = 0; k < p.truth->projections.size(); ++k) {
+      const auto& pr = p.truth->projections[k];
       const auto it = new_true.find(pr.particle);
       if (it == new_true.end()) continue;
       t.projections.push_back(pr);
       t.projections.back().particle = it->second;
+      if (!p.truth->projection_shifts.empty()) t.projection_shifts.push_back(p.truth->projection_shifts[k]);
     }
     out.truth = std::move(t);
   }

@@ -23,7 +23,7 @@ ProjectionPose projection_pose(const RefineModel& model, const RefineProjection&
                                const Eigen::Vector3d& position_A, const RefineTilt& tilt) {
   ProjectionPose pose;
   pose.a = j.extra_rotation * projection_matrix(tilt.geometry, rotation);
-  const Eigen::Vector2d q = project_point_A(tilt.geometry, position_A);
+  const Eigen::Vector2d q = project_point_A(tilt.geometry, position_A) + region_shift_A(model, j);
   // The particle lands at q; relative to the box centre it sits at q - c = -shift.
   pose.shift_x_A = j.box_centre_A.x() - q.x() + j.extra_shift_A.x();
   pose.shift_y_A = j.box_centre_A.y() - q.y() + j.extra_shift_A.y();

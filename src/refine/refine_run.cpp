@@ -97,6 +97,23 @@ json truth_json(const TruthMetrics& m) {
   return j;
 }
 
+// How many regions have their own shifts, and how large the corrections are.
+json region_summary(const RefineModel& model) {
+  const TiltRegions& r = model.regions;
+  int active = 0, total = 0;
+  std::vector<double> size_A;
+  for (std::size_t s = 0; s < model.tilts.size(); ++s)
+    for (int g = 0; g < r.grid.count(); ++g) {
+      ++total;
+      if (!r.active(s, g)) continue;
+      ++active;
+      for (std::size_t t = 0; t < model.tilts[s].size(); ++t)
+        if (!model.tilts[s][t].reference) size_A.push_back(r.shift_A[s][std::size_t(g) * model.tilts[s].size() + t].norm());
+    }
+  return {{"grid", {r.grid.nx, r.grid.ny, r.grid.nz}}, {"regions", total}, {"regions_refined", active},
+          {"median_correction_A", median_of(size_A)}};
+}
+
 }  // namespace
 
 std::string refine_options_json(const RefineOptions& o) {
@@ -130,7 +147,9 @@ std::string refine_options_json(const RefineOptions& o) {
                {"angle_step_deg", t.angle_step_deg}, {"axis_step_deg", t.axis_step_deg},
                {"shift_step_A", t.shift_step_A}, {"defocus_step_A", t.defocus_step_A}, {"rounds", t.rounds},
                {"angle_range_deg", t.angle_range_deg}, {"axis_range_deg", t.axis_range_deg},
-               {"shift_range_A", t.shift_range_A}, {"defocus_range_A", t.defocus_range_A}};
+               {"shift_range_A", t.shift_range_A}, {"defocus_range_A", t.defocus_range_A},
+               {"regions", {t.regions.nx, t.regions.ny, t.regions.nz}},
+               {"region_min_particles", t.regions.min_particles}, {"region_shift_range_A", t.region_shift_range_A}};
   const auto& w = o.weights;
   j["exposure_weighting"] = {{"method", to_string(w.method)}, {"fraction", w.fraction}, {"transition", w.transition},
                              {"multiply", w.multiply}, {"bfactor_max_A2", w.bfactor_max_A2}};
@@ -171,6 +190,12 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
       theirs.erase("iterations");
       theirs.erase("reference");
       if (!theirs.contains("extraction")) theirs["extraction"] = "stored";  // runs from before the option
+      // Runs from before per-region tilt shifts existed ran without them.
+      if (theirs.contains("tilt") && theirs["tilt"].is_object() && !theirs["tilt"].contains("regions")) {
+        theirs["tilt"]["regions"] = {1, 1, 1};
+        theirs["tilt"]["region_min_particles"] = TiltRegionGrid{}.min_particles;
+        theirs["tilt"]["region_shift_range_A"] = TiltSearchOptions{}.region_shift_range_A;
+      }
       if (theirs != mine) {
         std::string key = "options";
         for (auto it = mine.begin(); it != mine.end(); ++it)
@@ -248,7 +273,13 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
   const RefineModel start_model = model_from_project(start, boxes, box);
   Project project = resume_from > 0 ? io::read_project((out / iter_name(resume_from) / "project.h5").string()) : start;
   RefineModel model = model_from_project(project, boxes, box);
+  // Regions by the particles' start positions: the same assignment in every iteration and on resume.
+  model.regions = assign_tilt_regions(start_model, opts.tilt.regions);
   if (resume_from > 0) read_projection_corrections((out / iter_name(resume_from) / "projections.csv").string(), model);
+  if (resume_from > 0 && model.regions.enabled()) {
+    const fs::path p = out / iter_name(resume_from) / "region_shifts.csv";
+    read_region_shifts_csv(p.string(), read_text(p), model);
+  }
   if (resume_from > 0) {
     // The project keeps each tilt's defocus with its refined offset added; the tilt search bounds the
     // offset around the start, so split it back off the start's defocus as the uninterrupted run has it.
@@ -422,6 +453,7 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
       scoring.refresh_ctf(model, opts.threads);
       summary["tilt_refinement"] = {{"mean_score_before", rep.mean_score_before},
                                     {"mean_score_after", rep.mean_score_after}};
+      if (model.regions.enabled()) summary["tilt_regions"] = region_summary(model);
       say("cspt refine: " + iter_name(it) + ": tilt geometry, mean score " + fmt("%.5f", rep.mean_score_before) + " -> " +
           fmt("%.5f", rep.mean_score_after));
       lap("tilts");
@@ -678,6 +710,7 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
       write_text(tmp / "tilt_scores.csv", exposure_scores_csv(exposures, order_tilt));
       write_text(tmp / "projections.csv", projections_csv(model));
       write_text(tmp / "tilts.csv", tilts_csv(model, project));
+      if (model.regions.enabled()) write_text(tmp / "region_shifts.csv", region_shifts_csv(model));
       write_model_to_project(model, project);
       io::write_project((tmp / "project.h5").string(), project);
 

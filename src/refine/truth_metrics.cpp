@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numbers>
 
 #include "cspt/core/euler.hpp"
@@ -60,11 +61,23 @@ TruthMetrics truth_metrics(const RefineModel& model, const Project& project, con
     j.extra_rotation.setIdentity();
     j.extra_shift_A.setZero();
   }
+  true_model.regions = TiltRegions{};
+  // The simulated local deformation: where each projection's particle truly sits, beyond its tilt.
+  std::map<std::pair<int, int>, Eigen::Vector2d> deformation_A;
+  for (std::size_t k = 0; k < truth.projection_shifts.size(); ++k) {
+    const auto& pr = truth.projections.at(k);
+    deformation_A[{pr.particle, pr.tilt}] = {truth.projection_shifts[k].shift_x_A, truth.projection_shifts[k].shift_y_A};
+  }
   TruthMetrics m;
   std::vector<double> proj_angle, proj_shift, part_angle, part_pos, tilt_angle, tilt_axis, tilt_shift;
   for (std::size_t k = 0; k < model.projections.size(); ++k) {
     const ProjectionPose est = projection_pose(model, model.projections[k]);
-    const ProjectionPose tru = projection_pose(true_model, true_model.projections[k]);
+    ProjectionPose tru = projection_pose(true_model, true_model.projections[k]);
+    const auto moved = deformation_A.find({model.projections[k].particle, model.projections[k].tilt});
+    if (moved != deformation_A.end()) {
+      tru.shift_x_A -= moved->second.x();
+      tru.shift_y_A -= moved->second.y();
+    }
     proj_angle.push_back(symmetric_angle(est.a, tru.a, group));
     proj_shift.push_back(std::hypot(est.shift_x_A - tru.shift_x_A, est.shift_y_A - tru.shift_y_A));
   }

@@ -35,6 +35,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TiltSeriesRecord, name, stack_path, mdoc_path
                                    image_shift_y_um, defocus_handedness, tilts)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ParticleRecord, tilt_series, x_A, y_A, z_A, rot_deg, tilt_deg, psi_deg, half, score)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ProjectionRecord, particle, tilt, defocus_u_A, defocus_v_A, defocus_angle_deg, score)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ProjectionShiftRecord, shift_x_A, shift_y_A)
 
 namespace {
 
@@ -63,7 +64,8 @@ struct SeriesResult {
 
 nlohmann::json to_json_series(int index, const SimulatedTiltSeries& s) {
   return {{"index", index}, {"record", s.record}, {"true_tilts", s.true_tilts},
-          {"true_particles", s.true_particles}, {"true_projections", s.true_projections}};
+          {"true_particles", s.true_particles}, {"true_projections", s.true_projections},
+          {"true_projection_shifts", s.true_projection_shifts}};
 }
 
 SeriesResult from_json_series(const nlohmann::json& j) {
@@ -73,6 +75,7 @@ SeriesResult from_json_series(const nlohmann::json& j) {
   r.series.true_tilts = j.at("true_tilts").get<std::vector<TiltRecord>>();
   r.series.true_particles = j.at("true_particles").get<std::vector<ParticleRecord>>();
   r.series.true_projections = j.at("true_projections").get<std::vector<ProjectionRecord>>();
+  r.series.true_projection_shifts = j.at("true_projection_shifts").get<std::vector<ProjectionShiftRecord>>();
   return r;
 }
 
@@ -203,6 +206,9 @@ SimulationResult simulate_project_collective(parallel::Context& ctx, const Simul
       proj.particle += first_particle;
       truth.projections.push_back(proj);
     }
+    if (cfg.deformation_A > 0)
+      truth.projection_shifts.insert(truth.projection_shifts.end(), r.series.true_projection_shifts.begin(),
+                                     r.series.true_projection_shifts.end());
     result.n_tilts += int(r.series.record.tilts.size());
   }
   result.n_tilt_series = int(p.tilt_series.size());

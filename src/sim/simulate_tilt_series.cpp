@@ -134,6 +134,21 @@ Eigen::Matrix3d random_rotation(std::mt19937_64& rng) {
   return q.normalized().toRotationMatrix();
 }
 
+/// The local deformation of the sample in tilt `order` of series `index`: the particle at tomogram
+/// (x, y) moves by G (x, y) in the image. G = deformation_A / R times a matrix of entries uniform in
+/// [-1, 1] / sqrt(2), R half the shorter image side, so each component of the move stays within
+/// +-deformation_A inside the field's inscribed circle. The first exposure defines the frame (zero).
+/// Its own random stream: datasets without deformation are unchanged.
+Eigen::Matrix2d deformation_gradient(const SimulationConfig& cfg, int index, std::size_t order) {
+  if (cfg.deformation_A <= 0 || order == 0) return Eigen::Matrix2d::Zero();
+  std::mt19937_64 rng(mix(mix(cfg.seed, std::uint64_t(index) + 1), order + 9000));
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  const double r_A = 0.5 * std::min(cfg.image_nx_px, cfg.image_ny_px) * cfg.pixel_size_A;
+  Eigen::Matrix2d m;
+  for (int k = 0; k < 4; ++k) m.data()[k] = u(rng);
+  return m * (cfg.deformation_A / (r_A * std::numbers::sqrt2));
+}
+
 struct SeriesPlan {
   std::vector<double> nominal_deg;
   double tilt_offset_deg, axis_error_deg, target_defocus_A, astig_A, astig_angle_deg;
@@ -267,10 +282,16 @@ SimulatedTiltSeries simulate_tilt_series(const SimulationConfig& cfg, const Proj
     // Particles, each with the defocus of its own height; threads keep private contrast images.
     std::vector<Image> partial(std::size_t(threads), Image(nx, ny, px));
     std::vector<CtfParams> particle_ctf(placed.size(), ctf);
+    const Eigen::Matrix2d gradient = deformation_gradient(cfg, index, order);
+    std::vector<Eigen::Vector2d> moved(placed.size(), Eigen::Vector2d::Zero());
     for (std::size_t i = 0; i < placed.size(); ++i) {
       set_defocus(defocus_at_height_A(defocus_c, height_A(g, placed[i]), cfg.defocus_handedness));
       particle_ctf[i] = ctf;
       out.true_projections.push_back({int(i), int(order), ctf.defocus_u_A, ctf.defocus_v_A, ctf.defocus_angle_deg, 0.0});
+      if (cfg.deformation_A > 0) {
+        moved[i] = gradient * placed[i].head<2>();
+        out.true_projection_shifts.push_back({moved[i].x(), moved[i].y()});
+      }
     }
 #pragma omp parallel for num_threads(threads) schedule(dynamic)
     for (std::size_t i = 0; i < placed.size(); ++i) {
@@ -282,7 +303,7 @@ SimulatedTiltSeries simulate_tilt_series(const SimulationConfig& cfg, const Proj
       FourierImage f = fft::forward(big);
       apply_ctf(f, particle_ctf[i], px, prior, dose, cfg.voltage_kV, cfg.radiation_damage, 2.0 * sigma * px);
       // Sub-pixel position: the particle centre sits at u (pixels) in the raw image.
-      const Eigen::Vector2d u = project_point_A(g, placed[i]) / px + Eigen::Vector2d(nx / 2, ny / 2);
+      const Eigen::Vector2d u = (project_point_A(g, placed[i]) + moved[i]) / px + Eigen::Vector2d(nx / 2, ny / 2);
       const int ix = int(std::lround(u.x())), iy = int(std::lround(u.y()));
       shift_transform(f, u.x() - ix, u.y() - iy);
       const Image c = fft::inverse(f);

@@ -78,6 +78,7 @@ const std::map<std::string, Setting>& settings() {
       {"axis_error_sd_deg", field(&SimulationConfig::axis_error_sd_deg)},
       {"inplane_jitter_sd_deg", field(&SimulationConfig::inplane_jitter_sd_deg)},
       {"shift_sd_A", field(&SimulationConfig::shift_sd_A)},
+      {"deformation_A", field(&SimulationConfig::deformation_A)},
       {"defocus_error_sd_A", field(&SimulationConfig::defocus_error_sd_A)},
       {"defocus_handedness", field(&SimulationConfig::defocus_handedness)},
       {"write_particle_picks", field(&SimulationConfig::write_particle_picks)},
@@ -147,7 +148,7 @@ void validate(const SimulationConfig& c, const std::string& w) {
     throw ConfigError(w, "tilt_scheme", c.tilt_scheme, "one of bisect60, bisect36, hagen");
   }
   for (double sd : {c.tilt_offset_sd_deg, c.tilt_jitter_sd_deg, c.axis_error_sd_deg, c.inplane_jitter_sd_deg,
-                    c.shift_sd_A, c.defocus_error_sd_A, c.defocus_spread_A, c.ice_background_rms_rad})
+                    c.shift_sd_A, c.deformation_A, c.defocus_error_sd_A, c.defocus_spread_A, c.ice_background_rms_rad})
     require(sd >= 0, w, "error standard deviations", sd, ">= 0");
 }
 

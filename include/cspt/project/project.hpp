@@ -69,6 +69,12 @@ struct ProjectionRecord {
   double score = 0.0;
 };
 
+/// The true displacement of one projection's particle in its tilt image, on top of the tilt's
+/// geometry (the simulator's local sample deformation, `deformation_A`).
+struct ProjectionShiftRecord {
+  double shift_x_A = 0.0, shift_y_A = 0.0;
+};
+
 /// Ground truth of a simulated project (absent for real data).
 struct Truth {
   std::string map_path;  ///< the true map (MRC), relative to the project file
@@ -76,6 +82,9 @@ struct Truth {
   /// Per tilt series and tilt: the true geometry and CTF (same fields as TiltRecord).
   std::vector<std::vector<TiltRecord>> tilts;
   std::vector<ProjectionRecord> projections;  ///< true per-projection defocus
+  /// Empty (no local deformation) or one row per `projections` row: where the particle sits in the
+  /// image relative to where the tilt's geometry puts it.
+  std::vector<ProjectionShiftRecord> projection_shifts;
   double defocus_handedness = 1.0;            ///< +1: higher along the beam = less underfocus
 };
 

@@ -12,6 +12,7 @@
 #include "cspt/core/tilt_geometry.hpp"
 #include "cspt/project/project.hpp"
 #include "cspt/recon/particle_set.hpp"
+#include "cspt/refine/tilt_regions.hpp"
 
 namespace cspt {
 
@@ -57,6 +58,7 @@ struct RefineModel {
   std::vector<RefineProjection> projections;     ///< ordered by (particle, tilt)
   std::vector<std::vector<std::size_t>> projections_of_particle;
   int box_px = 0;
+  TiltRegions regions;  ///< per-region shift corrections of the tilts (off unless assigned)
 };
 
 /// The pose of one projection: RELION matrix, RELION origin shift (the particle sits at -shift from
@@ -67,7 +69,8 @@ struct ProjectionPose {
   CtfParams ctf;
 };
 
-/// The pose of projection `j` for a trial particle (rotation, position) and tilt.
+/// The pose of projection `j` for a trial particle (rotation, position) and tilt; the model's region
+/// correction of the projection is added to the tilt's shift.
 ProjectionPose projection_pose(const RefineModel& model, const RefineProjection& j, const Eigen::Matrix3d& rotation,
                                const Eigen::Vector3d& position_A, const RefineTilt& tilt);
 

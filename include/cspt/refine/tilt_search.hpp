@@ -15,6 +15,10 @@ struct TiltSearchOptions {
   int rounds = 3;
   /// Largest change from the values refinement started from (the feasible box).
   double angle_range_deg = 1.5, axis_range_deg = 1.0, shift_range_A = 100.0, defocus_range_A = 500.0;
+  /// Regions of each series' tomogram whose tilts get their own shift corrections (refine_run
+  /// assigns them into the model; the search refines whatever regions the model holds).
+  TiltRegionGrid regions;
+  double region_shift_range_A = 30.0;  ///< largest region correction
   int threads = 1;
 };
 
@@ -29,7 +33,9 @@ struct TiltSearchReport {
 /// ranks, and every rank moves each tilt to the parabolic maximum of its candidates, within the box
 /// around `start`. One reduction of 5 x (tilts) sums per parameter and round, whatever the number of
 /// particles. The reference tilt of each series keeps its angle, axis and shift (its defocus is
-/// refined). Updates `model.tilts` identically on every rank.
+/// refined). With regions in the model, every round ends with the two components of the region
+/// corrections, searched the same way with groups (series, region, tilt): still one reduction per
+/// step. Updates `model.tilts` and `model.regions` identically on every rank.
 TiltSearchReport refine_tilts_collective(parallel::Context& ctx, RefineModel& model, const RefineModel& start,
                                          const RankScoring& scoring, const TiltSearchOptions& opts);
 

@@ -22,6 +22,8 @@ struct SimulatedTiltSeries {
   std::vector<TiltRecord> true_tilts;   ///< the true geometry and CTF of each tilt (acquisition order)
   std::vector<ParticleRecord> true_particles;
   std::vector<ProjectionRecord> true_projections;
+  /// Empty without deformation (`deformation_A` = 0), else one per `true_projections` row.
+  std::vector<ProjectionShiftRecord> true_projection_shifts;
 };
 
 /// Receives each tilt image (electron counts per pixel) in acquisition order.

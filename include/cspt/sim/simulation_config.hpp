@@ -45,6 +45,10 @@ struct SimulationConfig {
   double axis_error_sd_deg = 0.5;          ///< per series
   double inplane_jitter_sd_deg = 0.1;      ///< per tilt
   double shift_sd_A = 40.0;                ///< per tilt, tracking residual
+  /// Local sample deformation (beam-induced motion): per tilt after the first, a random linear
+  /// gradient of the particles' in-plane shift across the field; each component within +-this at
+  /// the edge of the field (A). 0 = off. Recorded in Truth::projection_shifts.
+  double deformation_A = 0.0;
   double defocus_error_sd_A = 300.0;       ///< per tilt, focus residual
   double defocus_handedness = 1.0;         ///< +1: higher = less underfocus (physics); -1 flips it
   // Outputs.

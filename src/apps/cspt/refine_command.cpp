@@ -64,6 +64,10 @@ int run_refine(parallel::Context& ctx, std::vector<std::string> raw_args) {
   bind_key(cli, S, "tilt-axis-range-deg", o.tilt.axis_range_deg);
   bind_key(cli, S, "tilt-shift-range-A", o.tilt.shift_range_A);
   bind_key(cli, S, "tilt-defocus-range-A", o.tilt.defocus_range_A);
+  std::string tilt_regions = "1,1";
+  bind_key(cli, S, "tilt-regions", tilt_regions);
+  bind_key(cli, S, "tilt-region-min-particles", o.tilt.regions.min_particles);
+  bind_key(cli, S, "tilt-region-shift-range-A", o.tilt.region_shift_range_A);
   bind_key(cli, S, "exposure-weighting", weighting);
   bind_key(cli, S, "weighting-fraction", o.weights.fraction);
   bind_key(cli, S, "weighting-transition", o.weights.transition);
@@ -78,6 +82,9 @@ int run_refine(parallel::Context& ctx, std::vector<std::string> raw_args) {
   o.on_the_fly_extraction = extraction == "on-the-fly";
   o.memory_limit_bytes = max_memory_gb * 1e9;
   o.weights.method = parse_exposure_weighting(weighting, "refine");
+  const int min_particles = o.tilt.regions.min_particles;
+  o.tilt.regions = parse_tilt_region_grid(tilt_regions, "refine", "tilt-regions");
+  o.tilt.regions.min_particles = min_particles;
   // Single values were checked against the schema; what remains relates two keys.
   require(o.low_resolution_A > o.initial_resolution_A, "--low-resolution-A", std::to_string(o.low_resolution_A),
           "coarser than the initial resolution");

@@ -227,6 +227,27 @@ TEST(ProjectFileTest, round_trip_keeps_every_field) {
   EXPECT_EQ(dir.entries(), std::vector<std::string>{"p.h5"});
 }
 
+TEST(ProjectFileTest, truth_projection_shifts_round_trip_and_must_match_the_projections) {
+  TempDir dir;
+  const std::string path = dir.file("p.h5");
+  Project p = make_project();
+  for (std::size_t k = 0; k < p.truth->projections.size(); ++k) p.truth->projection_shifts.push_back({0.25 * double(k), -1.5});
+  write_project(path, p);
+  const Project q = read_project(path);
+  ASSERT_EQ(q.truth->projection_shifts.size(), p.truth->projection_shifts.size());
+  for (std::size_t k = 0; k < p.truth->projection_shifts.size(); ++k) {
+    EXPECT_EQ(q.truth->projection_shifts[k].shift_x_A, p.truth->projection_shifts[k].shift_x_A);
+    EXPECT_EQ(q.truth->projection_shifts[k].shift_y_A, p.truth->projection_shifts[k].shift_y_A);
+  }
+  p.truth->projection_shifts.pop_back();
+  try {
+    write_project(dir.file("bad.h5"), p);
+    ADD_FAILURE() << "a shift table shorter than the projections was written";
+  } catch (const IoError& e) {
+    EXPECT_EQ(e.field(), "/truth/projection_shifts");
+  }
+}
+
 TEST(ProjectFileTest, series_come_back_in_written_order) {
   TempDir dir;
   const std::string path = dir.file("p.h5");

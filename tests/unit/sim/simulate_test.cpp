@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <numbers>
+
+#include <Eigen/Dense>
 
 #include "cspt/core/ctf.hpp"
 #include "cspt/core/tilt_geometry.hpp"
@@ -79,6 +82,60 @@ TEST(SimulateTest, images_reconstruct_to_the_truth_with_true_parameters) {
   const auto bad = reconstruct_collective(*ctx, off, *off_images, opts, soft_sphere_mask(64, 2.0, 54.0, 6.0));
   EXPECT_LT(fourier_shell_correlation(bad.map, truth)[int(0.7 * 32)], 0.8);
   fs::remove_all(dir);
+}
+
+TEST(SimulateTest, deformation_moves_particles_by_a_recorded_linear_gradient) {
+  // The same dataset with and without deformation_A: the truth records each projection's move, a
+  // linear function of the particle's (x, y) per tilt, zero in the first exposure, each component
+  // within +-deformation_A inside the field's inscribed circle; the first exposure's image is the
+  // same bit for bit (its own random stream), the later ones differ where the particles moved.
+  SimulationConfig c = small_config();
+  c.n_tilt_series = 1;
+  c.image_nx_px = c.image_ny_px = 256;
+  c.particles_per_series = 6;
+  c.tilt_scheme = "bisect36";
+  c.shift_sd_A = 5;
+  auto ctx = parallel::make_local_context();
+  const fs::path rigid = temp_dir("rigid"), moved = temp_dir("deformed");
+  // One thread: the particles' contributions are then summed in one order, bit for bit.
+  simulate_project_collective(*ctx, c, rigid.string(), 1, nullptr);
+  c.deformation_A = 10;
+  simulate_project_collective(*ctx, c, moved.string(), 1, nullptr);
+  const Project a = io::read_project((rigid / "project.h5").string());
+  const Project b = io::read_project((moved / "project.h5").string());
+  EXPECT_TRUE(a.truth->projection_shifts.empty());
+  ASSERT_EQ(b.truth->projection_shifts.size(), b.truth->projections.size());
+  const double r_A = 0.5 * 256 * c.pixel_size_A;
+  std::map<int, std::vector<std::pair<Eigen::Vector2d, Eigen::Vector2d>>> by_tilt;  // (x, y) -> move
+  double largest = 0;
+  for (std::size_t k = 0; k < b.truth->projections.size(); ++k) {
+    const auto& pr = b.truth->projections[k];
+    const auto& pt = b.truth->particles[std::size_t(pr.particle)];
+    const Eigen::Vector2d d(b.truth->projection_shifts[k].shift_x_A, b.truth->projection_shifts[k].shift_y_A);
+    ASSERT_LT(std::hypot(pt.x_A, pt.y_A), r_A);
+    EXPECT_LE(d.cwiseAbs().maxCoeff(), c.deformation_A);
+    largest = std::max(largest, d.cwiseAbs().maxCoeff());
+    if (b.tilt_series[0].tilts[std::size_t(pr.tilt)].acquisition_order == 0) EXPECT_EQ(d.norm(), 0.0);
+    by_tilt[pr.tilt].push_back({Eigen::Vector2d(pt.x_A, pt.y_A), d});
+  }
+  EXPECT_GT(largest, 0.2 * c.deformation_A);
+  for (const auto& [tilt, rows] : by_tilt) {
+    // Linear through the origin: d = G p fitted on all particles leaves nothing.
+    Eigen::MatrixXd p(rows.size(), 2), d(rows.size(), 2);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      p.row(Eigen::Index(i)) = rows[i].first.transpose();
+      d.row(Eigen::Index(i)) = rows[i].second.transpose();
+    }
+    const Eigen::MatrixXd g = p.colPivHouseholderQr().solve(d);
+    EXPECT_LT((p * g - d).cwiseAbs().maxCoeff(), 1e-9) << "tilt " << tilt;
+  }
+  const io::MrcReader ra((rigid / a.tilt_series[0].stack_path).string()), rb((moved / b.tilt_series[0].stack_path).string());
+  const Image first_a = ra.read_section(0), first_b = rb.read_section(0);
+  EXPECT_TRUE(std::equal(first_a.values().begin(), first_a.values().end(), first_b.values().begin()));
+  const Image last_a = ra.read_section(ra.n_sections() - 1), last_b = rb.read_section(rb.n_sections() - 1);
+  EXPECT_FALSE(std::equal(last_a.values().begin(), last_a.values().end(), last_b.values().begin()));
+  fs::remove_all(rigid);
+  fs::remove_all(moved);
 }
 
 TEST(SimulateTest, mdoc_lists_the_bisect60_angles_in_acquisition_order) {
