@@ -126,6 +126,7 @@ ReconstructionResult reconstruct_collective(parallel::Context& ctx, const Partic
     mine = parallel::projections_of_rank(particle_of, set.n_particles, ctx.rank(), ctx.size());
   }
   order_by_slice_plane(set, mine);
+  images.prepare(mine);  // an on-the-fly source cuts this rank's boxes, each tilt image read once
 
   ReconstructionResult result;
   result.insertion = mode;
