@@ -486,8 +486,8 @@ std::vector<std::string> particle_row(const ParticleSet& set, std::size_t i, int
     row.push_back(image_name(set, p.image));
   } else {
     const RawCut& cut = set.raw_cuts[i];
-    row.insert(row.end(), {stack_name(cut.section, set.raw_stack_paths[cut.stack]), std::to_string(cut.x),
-                           std::to_string(cut.y)});
+    row.insert(row.end(), {stack_name(cut.section, set.raw_stack_paths[cut.stack]), std::to_string(cut.x_px),
+                           std::to_string(cut.y_px)});
   }
   row.insert(row.end(), {finite(p.rot_deg, "rot_deg", i, path),
                                   finite(p.tilt_deg, "tilt_deg", i, path),

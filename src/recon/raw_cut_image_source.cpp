@@ -5,6 +5,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "cspt/io/mrc.hpp"
@@ -35,9 +36,9 @@ class RawCutImageSource final : public ImageSource {
       if (c.section < 0 || c.section >= r.n_sections())
         throw IoError(set.source, "rlnMicrographName", std::to_string(c.section + 1) + "@" + r.path(),
                       "a tilt image in 1.." + std::to_string(r.n_sections()) + row);
-      if (!box_inside_image(r.header().nx, r.header().ny, c.x, c.y, raw_box))
+      if (!box_inside_image(r.header().nx, r.header().ny, c.x_px, c.y_px, raw_box))
         throw IoError(set.source, "rlnCoordinateX, rlnCoordinateY",
-                      std::to_string(c.x) + ", " + std::to_string(c.y),
+                      std::to_string(c.x_px) + ", " + std::to_string(c.y_px),
                       "the centre of a box of " + std::to_string(raw_box) + " raw px inside the " +
                           std::to_string(r.header().nx) + " x " + std::to_string(r.header().ny) + " px image of " +
                           r.path() + row);
@@ -53,8 +54,7 @@ class RawCutImageSource final : public ImageSource {
     std::vector<std::size_t> order = projections;
     std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
       const RawCut &ca = set_.raw_cuts[a], &cb = set_.raw_cuts[b];
-      return std::pair(ca.stack, ca.section) < std::pair(cb.stack, cb.section) || 
-             (std::pair(ca.stack, ca.section) == std::pair(cb.stack, cb.section) && a < b);
+      return std::tuple(ca.stack, ca.section, a) < std::tuple(cb.stack, cb.section, b);
     });
     const std::size_t n = std::size_t(set_.box_px) * std::size_t(set_.box_px);
     slot_.assign(set_.projections.size(), -1);
@@ -70,7 +70,7 @@ class RawCutImageSource final : public ImageSource {
         tilt = readers_[std::size_t(stack)]->read_section(section);
         mean = tilt_image_mean(tilt);
       }
-      const Image box = cut_box(tilt, mean, c.x, c.y, set_.box_px, set_.bin, sign_);
+      const Image box = cut_box(tilt, mean, c.x_px, c.y_px, set_.box_px, set_.bin, sign_);
       std::memcpy(boxes_.data() + k * n, box.values().data(), n * sizeof(float));
       slot_[order[k]] = long(k);
     }
@@ -88,7 +88,7 @@ class RawCutImageSource final : public ImageSource {
     }
     const RawCut& c = set_.raw_cuts[std::size_t(i)];
     const Image tilt = readers_[std::size_t(c.stack)]->read_section(c.section);
-    const Image box = cut_box(tilt, tilt_image_mean(tilt), c.x, c.y, set_.box_px, set_.bin, sign_);
+    const Image box = cut_box(tilt, tilt_image_mean(tilt), c.x_px, c.y_px, set_.box_px, set_.bin, sign_);
     std::memcpy(out, box.values().data(), n * sizeof(float));
   }
 

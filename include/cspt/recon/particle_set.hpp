@@ -35,14 +35,14 @@ struct Projection {
 };
 
 /// Where an on-the-fly set (no particle stack) cuts one projection's box from the raw tilt series:
-/// the same cut as stored extraction (box_cut.hpp), box_px * bin raw pixels centred at (x, y),
+/// the same cut as stored extraction (box_cut.hpp), box_px * bin raw pixels centred at (x_px, y_px),
 /// Fourier-cropped to box_px when bin > 1.
 struct RawCut {
   int stack = 0;    ///< index into ParticleSet::raw_stack_paths
   int section = 0;  ///< 0-based tilt image in that stack
   /// Integer raw-pixel box centre, origin at the image's first pixel (RELION's micrograph
-  /// coordinates): the box's first pixel is (x - raw_box / 2, y - raw_box / 2).
-  int x = 0, y = 0;
+  /// coordinates): the box's first pixel is (x_px - raw_box / 2, y_px - raw_box / 2).
+  int x_px = 0, y_px = 0;
 };
 
 /// A set of projections sharing one box size and pixel size.

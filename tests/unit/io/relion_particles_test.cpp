@@ -446,8 +446,8 @@ TEST_F(RelionParticlesTest, on_the_fly_set_round_trips_its_raw_cuts) {
   for (std::size_t i = 0; i < set.raw_cuts.size(); ++i) {
     EXPECT_EQ(back.raw_cuts[i].stack, set.raw_cuts[i].stack) << i;
     EXPECT_EQ(back.raw_cuts[i].section, set.raw_cuts[i].section) << i;
-    EXPECT_EQ(back.raw_cuts[i].x, set.raw_cuts[i].x) << i;
-    EXPECT_EQ(back.raw_cuts[i].y, set.raw_cuts[i].y) << i;
+    EXPECT_EQ(back.raw_cuts[i].x_px, set.raw_cuts[i].x_px) << i;
+    EXPECT_EQ(back.raw_cuts[i].y_px, set.raw_cuts[i].y_px) << i;
   }
   // A raw stack that is not there: the row's rlnMicrographName, named with the file.
   const std::vector<std::string> cols = {"rlnMicrographName", "rlnCoordinateX", "rlnCoordinateY", "rlnDefocusU",

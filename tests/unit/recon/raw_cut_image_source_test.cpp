@@ -66,7 +66,7 @@ TEST(RawCutImageSourceTest, bad_rows_are_io_errors_naming_the_field) {
     EXPECT_NE(std::string(e.what()).find("rlnMicrographName = 1000@"), std::string::npos) << e.what();
   }
   ParticleSet outside = fly;
-  outside.raw_cuts[0].x = 3;
+  outside.raw_cuts[0].x_px = 3;
   try {
     make_image_source(outside);
     FAIL() << "accepted a box leaving its image";
