@@ -33,6 +33,8 @@ std::unique_ptr<ImageSource> make_stack_image_source(const ParticleSet& set);
 /// crop by set.bin). Opens every raw stack and checks every row (section in range, box inside its
 /// image), throwing IoError naming the STAR file, rlnMicrographName or rlnCoordinateX/Y, the value
 /// and what was expected. prepare() reads each tilt image the rank needs once and cuts its boxes.
+/// The source refers to `set` (which must outlive it), and read() takes the set's own projections
+/// (elements of set.projections, as the reconstruction passes them).
 std::unique_ptr<ImageSource> make_raw_cut_image_source(const ParticleSet& set);
 
 /// The raw-cut source for an on-the-fly set, the stack source otherwise.
