@@ -15,7 +15,7 @@ namespace cspt {
 namespace {
 namespace fs = std::filesystem;
 
-TEST(RawCutImageSourceTest, cuts_the_stored_stack_boxes_bit_for_bit) {
+TEST(ExtractRawCutSourceTest, cuts_the_stored_stack_boxes_bit_for_bit) {
   const fs::path dir = test::fresh_temp_dir("raw_cut_source");
   SimulationConfig cfg = test::small_simulation_config();
   cfg.n_tilt_series = 1;
@@ -47,7 +47,7 @@ TEST(RawCutImageSourceTest, cuts_the_stored_stack_boxes_bit_for_bit) {
   }
 }
 
-TEST(RawCutImageSourceTest, bad_rows_are_io_errors_naming_the_field) {
+TEST(ExtractRawCutSourceTest, bad_rows_are_io_errors_naming_the_field) {
   const fs::path dir = test::fresh_temp_dir("raw_cut_source_bad");
   SimulationConfig cfg = test::small_simulation_config();
   cfg.n_tilt_series = 1;
