@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Stored against on-the-fly extraction in cspt refine (refine.extraction): for one simulated dataset
+# Stored against on-the-fly extraction, in two parts (PARTS="refine extract" by default).
+# refine: in cspt refine (refine.extraction): for one simulated dataset
 # and 1 and 2 ranks, the time to have every rank hold its particle boxes (extraction on the root,
 # then each rank reading its stack sections or cutting its boxes from the raw tilt series), the
 # bytes written into the run folder and the bytes the ranks read. One refinement iteration runs
 # (particles and tilts fixed) so the images are used; its time is shown but is not the point.
 #   bench/extract_onthefly.sh [WORK_DIR]   (CSPT=, TESTDATA= to use another build; about 3 minutes)
-# Prints medians of REPEATS (default 3) runs (WORK_DIR/onthefly.csv; every run: runs.csv) for
-# docs/performance.md.
+# extract: cspt extract stored against --on-the-fly (wall time, bytes written), then cspt reconstruct
+# from each STAR file with 1 and 2 ranks (wall time, bytes read by all its processes, measured by
+# bench/measure_io.py from /proc/PID/io rchar).
+# Prints medians of REPEATS (default 3) runs (WORK_DIR/onthefly.csv and extract_onthefly.csv; every
+# run: runs.csv and extract_runs.csv) for docs/performance.md.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-/tmp/cspt-bench-onthefly}
@@ -15,6 +19,7 @@ TESTDATA=${TESTDATA:-$(dirname "$CSPT")/tests/cspt_testdata}
 [ -x "$CSPT" ] && [ -x "$TESTDATA" ] || "$root/scripts/build"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 MPIRUN=(mpirun --oversubscribe --allow-run-as-root --mca btl self,vader)
+json_of() { /usr/bin/python3 -c "import json,sys; print(round(json.load(open(sys.argv[1]))[sys.argv[2]], 3))" "$1" "$2"; }
 mkdir -p "$work" && cd "$work"
 # 4 tilt series x 25 particles x 41 tilts = 4,100 projections, box 96 at 2 A, 1024 x 1024 tilt images.
 if [ ! -s sim/project.h5 ]; then
@@ -29,6 +34,8 @@ fi
 raw_bytes=$(du -cb sim/tilt_series/*.mrc | tail -1 | cut -f1)
 cat sim/tilt_series/*.mrc > /dev/null  # page cache warm: the figures are CPU and copy costs, not disk
 repeats=${REPEATS:-3}
+parts=${PARTS:-refine extract}
+if [[ " $parts " == *" refine "* ]]; then
 echo "mode,ranks,repeat,extraction_s,image_load_s,iteration_s,run_folder_bytes_written,image_bytes_read" > runs.csv
 for r in $(seq "$repeats"); do
   for mode in stored on-the-fly; do
@@ -65,3 +72,40 @@ for mode in ("stored", "on-the-fly"):
 out.close()
 PY
 column -s, -t onthefly.csv
+fi
+
+if [[ " $parts " == *" extract "* ]]; then
+meter=$root/bench/measure_io.py
+echo "mode,step,ranks,repeat,wall_s,bytes_written,bytes_read" > extract_runs.csv
+for r in $(seq "$repeats"); do
+  for mode in stored on-the-fly; do
+    flag=$([ "$mode" = on-the-fly ] && echo --on-the-fly || true)
+    rm -rf "ext_$mode" && sync
+    /usr/bin/python3 "$meter" "ext_$mode.json" -- "$CSPT" extract -p sim/project.h5 --box 96 $flag -o "ext_$mode" \
+      > "ext_$mode.log" 2>&1 || { cat "ext_$mode.log"; exit 1; }
+    written=$(find "ext_$mode" -type f -printf '%s\n' | awk '{s += $1} END {print s}')
+    echo "$mode,extract,1,$r,$(json_of "ext_$mode.json" wall_s),$written,$(json_of "ext_$mode.json" bytes_read)" >> extract_runs.csv
+    for n in 1 2; do
+      out=rec_${mode}_$n
+      rm -rf "$out" && sync
+      /usr/bin/python3 "$meter" "$out.json" -- "${MPIRUN[@]}" -n $n "$CSPT" reconstruct --star "ext_$mode/particles.star" \
+        -o "$out" --threads $((2 / n)) > "$out.log" 2>&1 || { cat "$out.log"; exit 1; }
+      echo "$mode,reconstruct,$n,$r,$(json_of "$out.json" wall_s),,$(json_of "$out.json" bytes_read)" >> extract_runs.csv
+    done
+    cmp -s "rec_stored_1/map.mrc" "rec_${mode}_1/map.mrc" || { echo "maps differ: stored, $mode"; exit 1; }
+  done
+done
+/usr/bin/python3 - <<'PY'
+import csv, statistics
+rows = list(csv.DictReader(open("extract_runs.csv")))
+out = open("extract_onthefly.csv", "w")
+out.write("mode,step,ranks,wall_s,MB_written,MB_read\n")
+for step, ranks in (("extract", "1"), ("reconstruct", "1"), ("reconstruct", "2")):
+    for mode in ("stored", "on-the-fly"):
+        rs = [r for r in rows if r["mode"] == mode and r["step"] == step and r["ranks"] == ranks]
+        med = lambda k: statistics.median(float(r[k]) for r in rs) if rs[0][k] else float("nan")
+        out.write(f"{mode},{step},{ranks},{med('wall_s'):.2f},{med('bytes_written') / 1e6:.1f},{med('bytes_read') / 1e6:.1f}\n")
+out.close()
+PY
+column -s, -t extract_onthefly.csv
+fi

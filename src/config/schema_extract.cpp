@@ -12,9 +12,9 @@ std::vector<KeySpec> extract_keys() {
       integer("box", "", "box size (output pixels)").unit("px").range(16, 1024).even().required(),
       integer("bin", "1", "binning: each box is cut as box x bin raw pixels and Fourier-cropped to box, so the "
               "output pixel is bin x the raw pixel (particles.star and the stack record it)").at_least(1),
-      boolean("on-the-fly", "false", "true is refused: cspt extract writes the stack RELION and cspt reconstruct "
-              "read; on-the-fly extraction (no stack, each rank cuts its projections from the raw tilt series) is "
-              "refine.extraction: on-the-fly"),
+      boolean("on-the-fly", "false", "true: no particle stack; particles.star names where each box is cut "
+              "(rlnMicrographName tilt@raw stack, rlnCoordinateX/Y, csptBin) and cspt reconstruct cuts it from the "
+              "raw tilt series (for cspt only: RELION cannot read a stack-less STAR)"),
       choice("geometry", "project", {"project", "truth"},
              "project: the project's tilt geometry and defocus; truth: a simulation's"),
       choice("defocus", "auto", {"auto", "tilts", "records"},

@@ -93,6 +93,13 @@ struct ParticleColumns {
   int image = -1, rot = -1, tilt = -1, psi = -1, origin_x_A = -1, origin_y_A = -1;
   int origin_x_px = -1, origin_y_px = -1, defocus_u = -1, defocus_v = -1, defocus_angle = -1;
   int phase_shift = -1, bfactor = -1, scale = -1, optics_group = -1, subset = -1, tomo_name = -1;
+  int micrograph = -1, coord_x = -1, coord_y = -1;  ///< on-the-fly sets: the raw cut, no image
+};
+
+/// Stacks named by "index@path" in one column, resolved once each.
+struct StackNames {
+  std::unordered_map<std::string, int> raw_index, resolved_index;
+  std::vector<std::string> paths;
 };
 
 /// "idx@path" -> stack reference; the stack path resolved as RELION resolves it.
@@ -133,7 +140,10 @@ class ParticleReader {
     for (std::size_t i = 0; i < particles_.rows(); ++i)
       set.projections.push_back(read_projection(i));
     set.n_particles = next_particle_;
-    set.stack_paths = std::move(stack_paths_);
+    set.stack_paths = std::move(stacks_.paths);
+    set.raw_stack_paths = std::move(raw_stacks_.paths);
+    set.raw_cuts = std::move(raw_cuts_);
+    set.bin = bin_;
     set.pixel_size_A = pixel_A_;
     set.box_px = box_px_;
     return set;
@@ -149,7 +159,13 @@ class ParticleReader {
   }
 
   void locate_columns() {
-    c_.image = particles_.require("rlnImageName");
+    // A set extracted on the fly names no image but where its box is cut from the raw tilt series.
+    c_.image = particles_.find("rlnImageName");
+    c_.micrograph = particles_.find("rlnMicrographName");
+    c_.coord_x = particles_.find("rlnCoordinateX");
+    c_.coord_y = particles_.find("rlnCoordinateY");
+    if (c_.image < 0 && (c_.micrograph < 0 || c_.coord_x < 0 || c_.coord_y < 0)) particles_.require("rlnImageName");
+    bin_source_ = source("csptBin", false);
     c_.defocus_u = particles_.require("rlnDefocusU");
     c_.defocus_v = particles_.find("rlnDefocusV");
     c_.defocus_angle = particles_.find("rlnDefocusAngle");
@@ -242,29 +258,37 @@ class ParticleReader {
                     "one box size for all optics groups");
   }
 
-  ImageRef image_ref(std::size_t i) {
-    const std::string& name = particles_.text(i, c_.image);
+  ImageRef image_ref(std::size_t i) { return stack_ref(i, c_.image, stacks_, "an existing image stack"); }
+
+  /// Row i's raw cut: "section@raw stack" and the integer box centre in raw pixels.
+  RawCut raw_cut(std::size_t i) {
+    const ImageRef ref = stack_ref(i, c_.micrograph, raw_stacks_, "an existing raw tilt stack");
+    return {ref.file, ref.section, particles_.integer(i, c_.coord_x), particles_.integer(i, c_.coord_y)};
+  }
+
+  /// The "index@path" in column `col` of row i, its stack resolved as RELION resolves it.
+  ImageRef stack_ref(std::size_t i, int col, StackNames& stacks, const char* what) {
+    const std::string& name = particles_.text(i, col);
     const std::size_t at = name.find('@');
     int index = 1;  // a name without '@' is a single image
     if (at != std::string::npos) {
       const auto [ptr, ec] = std::from_chars(name.data(), name.data() + at, index);
       if (ec != std::errc() || ptr != name.data() + at || index < 1)
-        particles_.fail(i, c_.image, "index@path with a 1-based index");
+        particles_.fail(i, col, "index@path with a 1-based index");
     }
     const std::string raw = at == std::string::npos ? name : name.substr(at + 1);
-    if (raw.empty()) particles_.fail(i, c_.image, "index@path naming an image stack");
-    const auto known = raw_index_.find(raw);
-    if (known != raw_index_.end()) return {known->second, index - 1};
+    if (raw.empty()) particles_.fail(i, col, std::string("index@path naming ") + what);
+    const auto known = stacks.raw_index.find(raw);
+    if (known != stacks.raw_index.end()) return {known->second, index - 1};
     const std::string resolved = resolve_stack(raw, star_dir_);
     if (resolved.empty())
-      particles_.fail(
-          i, c_.image,
-          "an existing image stack (tried from the working directory, then from the STAR "
-          "file's folder)");
+      particles_.fail(i, col,
+                      std::string(what) +
+                          " (tried from the working directory, then from the STAR file's folder)");
     const auto [it, added] =
-        resolved_index_.try_emplace(resolved, static_cast<int>(stack_paths_.size()));
-    if (added) stack_paths_.push_back(resolved);
-    raw_index_.emplace(raw, it->second);
+        stacks.resolved_index.try_emplace(resolved, static_cast<int>(stacks.paths.size()));
+    if (added) stacks.paths.push_back(resolved);
+    stacks.raw_index.emplace(raw, it->second);
     return {it->second, index - 1};
   }
 
@@ -318,8 +342,19 @@ class ParticleReader {
     const int box_px =
         box_.present() ? static_cast<int>(optics_value(box_, i, orow, Kind::positive_integer)) : 0;
     check_uniform(i, orow, pixel_A, box_px);
+    const int bin = bin_source_.present()
+                        ? static_cast<int>(optics_value(bin_source_, i, orow, Kind::positive_integer))
+                        : 1;
+    if (i == 0) bin_ = bin;
+    if (bin != bin_)
+      throw IoError(particles_.where(i), "csptBin", std::to_string(bin),
+                    std::to_string(bin_) + " like the first row (one bin factor per set)");
     Projection p;
-    p.image = image_ref(i);
+    if (c_.image >= 0) {
+      p.image = image_ref(i);
+    } else {
+      raw_cuts_.push_back(raw_cut(i));
+    }
     p.rot_deg = particles_.number_or(i, c_.rot, 0.0);
     p.tilt_deg = particles_.number_or(i, c_.tilt, 0.0);
     p.psi_deg = particles_.number_or(i, c_.psi, 0.0);
@@ -336,10 +371,12 @@ class ParticleReader {
   Columns particles_;
   std::optional<Columns> optics_;
   ParticleColumns c_;
-  OpticsSource voltage_, cs_, q0_, pixel_, box_;
+  OpticsSource voltage_, cs_, q0_, pixel_, box_, bin_source_;
   std::map<int, std::size_t> group_row_;
-  std::unordered_map<std::string, int> raw_index_, resolved_index_, particle_index_;
-  std::vector<std::string> stack_paths_;
+  std::unordered_map<std::string, int> particle_index_;
+  StackNames stacks_, raw_stacks_;
+  std::vector<RawCut> raw_cuts_;
+  int bin_ = 1;
   std::vector<int> halves_;
   int next_particle_ = 0;
   double pixel_A_ = 0.0;
@@ -361,11 +398,23 @@ void check_writable(const std::string& path, const ParticleSet& set) {
   if (!(set.pixel_size_A > 0.0) || !std::isfinite(set.pixel_size_A))
     throw IoError(path, "pixel_size_A", format_number(set.pixel_size_A), "a positive number");
   if (set.projections.empty()) throw IoError(path, "projections", "0", "at least one projection");
+  const bool on_the_fly = !set.raw_cuts.empty();
+  if (on_the_fly && set.raw_cuts.size() != set.projections.size())
+    throw IoError(path, "raw_cuts", std::to_string(set.raw_cuts.size()),
+                  "one per projection (" + std::to_string(set.projections.size()) + ")");
+  if (on_the_fly && (set.bin < 1 || set.box_px < 1))
+    throw IoError(path, "bin, box", std::to_string(set.bin) + ", " + std::to_string(set.box_px),
+                  "a bin >= 1 and a box for an on-the-fly set");
   std::vector<int> halves(static_cast<std::size_t>(std::max(set.n_particles, 0)), 0);
   for (std::size_t i = 0; i < set.projections.size(); ++i) {
     const Projection& p = set.projections[i];
     const std::string where = path + ": projection " + std::to_string(i);
-    if (p.image.file < 0 || p.image.file >= static_cast<int>(set.stack_paths.size()) ||
+    if (on_the_fly) {
+      const RawCut& c = set.raw_cuts[i];
+      if (c.stack < 0 || c.stack >= static_cast<int>(set.raw_stack_paths.size()) || c.section < 0)
+        throw IoError(where, "raw cut", std::to_string(c.stack) + ":" + std::to_string(c.section),
+                      "a stack in raw_stack_paths and a section >= 0");
+    } else if (p.image.file < 0 || p.image.file >= static_cast<int>(set.stack_paths.size()) ||
         p.image.section < 0)
       throw IoError(where, "image",
                     std::to_string(p.image.file) + ":" + std::to_string(p.image.section),
@@ -394,6 +443,8 @@ StarTable optics_table(const ParticleSet& set, const std::vector<OpticsKey>& gro
                "rlnSphericalAberration", "rlnAmplitudeContrast", "rlnImagePixelSize"};
   if (set.box_px > 0) t.columns.push_back("rlnImageSize");
   t.columns.push_back("rlnImageDimensionality");
+  const bool on_the_fly = !set.raw_cuts.empty();
+  if (on_the_fly) t.columns.push_back("csptBin");  // cspt's own: raw pixels per output pixel
   for (std::size_t g = 0; g < groups.size(); ++g) {
     const auto& [kV, cs, q0] = groups[g];
     std::vector<std::string> row = {std::to_string(g + 1), "opticsGroup" + std::to_string(g + 1),
@@ -401,6 +452,7 @@ StarTable optics_table(const ParticleSet& set, const std::vector<OpticsKey>& gro
                                     format_number(q0),     format_number(set.pixel_size_A)};
     if (set.box_px > 0) row.push_back(std::to_string(set.box_px));
     row.push_back("2");
+    if (on_the_fly) row.push_back(std::to_string(set.bin));
     t.rows.push_back(std::move(row));
   }
   return t;
@@ -415,18 +467,29 @@ bool needs_particle_names(const ParticleSet& set) {
   return false;
 }
 
-std::string image_name(const ParticleSet& set, const ImageRef& ref) {
+std::string stack_name(int section, const std::string& stack) {
   char index[24];
-  std::snprintf(index, sizeof index, "%06d@", ref.section + 1);  // RELION's zero-padded form
-  return index + set.stack_paths[ref.file];
+  std::snprintf(index, sizeof index, "%06d@", section + 1);  // RELION's zero-padded form
+  return index + stack;
+}
+
+std::string image_name(const ParticleSet& set, const ImageRef& ref) {
+  return stack_name(ref.section, set.stack_paths[ref.file]);
 }
 
 std::vector<std::string> particle_row(const ParticleSet& set, std::size_t i, int group, bool names,
                                       const std::string& path) {
   const Projection& p = set.projections[i];
   const CtfParams& c = p.ctf;
-  std::vector<std::string> row = {image_name(set, p.image),
-                                  finite(p.rot_deg, "rot_deg", i, path),
+  std::vector<std::string> row;
+  if (set.raw_cuts.empty()) {
+    row.push_back(image_name(set, p.image));
+  } else {
+    const RawCut& cut = set.raw_cuts[i];
+    row.insert(row.end(), {stack_name(cut.section, set.raw_stack_paths[cut.stack]), std::to_string(cut.x_px),
+                           std::to_string(cut.y_px)});
+  }
+  row.insert(row.end(), {finite(p.rot_deg, "rot_deg", i, path),
                                   finite(p.tilt_deg, "tilt_deg", i, path),
                                   finite(p.psi_deg, "psi_deg", i, path),
                                   finite(p.shift_x_A, "shift_x_A", i, path),
@@ -438,7 +501,7 @@ std::vector<std::string> particle_row(const ParticleSet& set, std::size_t i, int
                                   finite(c.bfactor_A2, "bfactor_A2", i, path),
                                   finite(c.scale, "scale", i, path),
                                   std::to_string(group),
-                                  std::to_string(p.half)};
+                                  std::to_string(p.half)});
   if (names) row.push_back("particle_" + std::to_string(p.particle));
   return row;
 }
@@ -447,10 +510,15 @@ StarTable particles_table(const ParticleSet& set, const std::map<OpticsKey, int>
                           const std::string& path) {
   StarTable t;
   t.name = "particles";
-  t.columns = {"rlnImageName",    "rlnAngleRot",     "rlnAngleTilt",  "rlnAnglePsi",
-               "rlnOriginXAngst", "rlnOriginYAngst", "rlnDefocusU",   "rlnDefocusV",
-               "rlnDefocusAngle", "rlnPhaseShift",   "rlnCtfBfactor", "rlnCtfScalefactor",
-               "rlnOpticsGroup",  "rlnRandomSubset"};
+  // An on-the-fly set names where each box is cut: "tilt@raw stack" and the raw-pixel centre.
+  if (set.raw_cuts.empty())
+    t.columns = {"rlnImageName"};
+  else
+    t.columns = {"rlnMicrographName", "rlnCoordinateX", "rlnCoordinateY"};
+  t.columns.insert(t.columns.end(),
+                   {"rlnAngleRot", "rlnAngleTilt", "rlnAnglePsi", "rlnOriginXAngst", "rlnOriginYAngst",
+                    "rlnDefocusU", "rlnDefocusV", "rlnDefocusAngle", "rlnPhaseShift", "rlnCtfBfactor",
+                    "rlnCtfScalefactor", "rlnOpticsGroup", "rlnRandomSubset"});
   const bool names = needs_particle_names(set);
   if (names) t.columns.push_back("rlnTomoParticleName");
   t.rows.reserve(set.projections.size());

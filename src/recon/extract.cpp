@@ -97,10 +97,17 @@ Projection projection_of(const CutState& c, const ProjectionRecord& pr, const Ti
   return proj;
 }
 
+/// One projection cut from a series, with where it was cut (raw stack index `raw_stack`).
+struct Cut {
+  Projection projection;
+  RawCut raw;
+};
+
 /// Cuts the projections `list` of tilt series `ts` into the stack, tilt by tilt; returns them in
-/// canonical order (particle, tilt). A failed read throws UnreadableStack.
-std::vector<Projection> cut_series(CutState& c, const TiltSeriesRecord& ts, const std::vector<TiltRecord>& tilts,
-                                   const std::vector<std::size_t>& list) {
+/// canonical order (particle, tilt), each with its raw cut in stack `raw_stack`. A failed read
+/// throws UnreadableStack.
+std::vector<Cut> cut_series(CutState& c, const TiltSeriesRecord& ts, const std::vector<TiltRecord>& tilts,
+                            const std::vector<std::size_t>& list, int raw_stack) {
   const std::string raw_path = (std::filesystem::path(c.project_dir) / ts.stack_path).string();
   const io::MrcReader raw = reading(ts.name, [&] { return io::MrcReader(raw_path); });
   const int nx = raw.header().nx, ny = raw.header().ny, raw_box = c.box * c.bin;
@@ -113,7 +120,7 @@ std::vector<Projection> cut_series(CutState& c, const TiltSeriesRecord& ts, cons
   // projection list (particle, tilt order) points at them.
   std::vector<std::vector<std::size_t>> by_tilt(tilts.size());
   for (std::size_t i : list) by_tilt.at(std::size_t(c.projections[i].tilt)).push_back(i);
-  std::vector<Projection> series_projections;
+  std::vector<Cut> series_projections;
   std::vector<std::pair<int, int>> keys;  // (particle, tilt) of each, for the final order
   for (std::size_t k = 0; k < tilts.size(); ++k) {
     if (by_tilt[k].empty()) continue;
@@ -134,14 +141,14 @@ std::vector<Projection> cut_series(CutState& c, const TiltSeriesRecord& ts, cons
       ++c.kept_per_particle[std::size_t(pr.particle)];
       const int section = c.sections++;
       if (c.writer) c.writer->append(cut_box(im, mean, ix, iy, c.box, c.bin, c.contrast_sign));
-      series_projections.push_back(projection_of(c, pr, g, u, ix, iy, section));
+      series_projections.push_back({projection_of(c, pr, g, u, ix, iy, section), {raw_stack, t.section, ix, iy}});
       keys.emplace_back(pr.particle, pr.tilt);
     }
   }
   std::vector<std::size_t> order(series_projections.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
-  std::vector<Projection> out;
+  std::vector<Cut> out;
   for (std::size_t i : order) out.push_back(series_projections[i]);
   return out;
 }
@@ -180,6 +187,7 @@ ParticleSet extract_particles(const Project& project, const std::string& project
   set.pixel_size_A = px;
   set.n_particles = int(particles.size());
   set.relion_ctf_sign = opts.relion_contrast;
+  set.bin = opts.bin;
 
   // Projections grouped by tilt series so each raw stack is opened once.
   std::vector<std::vector<std::size_t>> by_series(project.tilt_series.size());
@@ -207,7 +215,12 @@ ParticleSet extract_particles(const Project& project, const std::string& project
     const std::size_t outside_before = c.outside;
     const std::vector<int> kept_before = c.kept_per_particle;
     try {
-      for (auto& proj : cut_series(c, ts, tilts, by_series[s])) set.projections.push_back(std::move(proj));
+      const int raw_stack = int(set.raw_stack_paths.size());
+      for (auto& cut : cut_series(c, ts, tilts, by_series[s], raw_stack)) {
+        set.projections.push_back(cut.projection);
+        if (!writer) set.raw_cuts.push_back(cut.raw);
+      }
+      if (!writer) set.raw_stack_paths.push_back((std::filesystem::path(project_dir) / ts.stack_path).string());
     } catch (const UnreadableStack& u) {
       if (opts.on_unreadable == UnreadableSeries::stop) throw u.error;
       if (writer) writer->rewind(mark);

@@ -56,15 +56,20 @@ ReconstructionPlan plan_reconstruction_collective(parallel::Context& ctx, const 
   ctx.sum_collective(budgets);
   plan.budget_bytes = *std::min_element(budgets.begin(), budgets.end());
   plan.insertion = opts.insertion;
+  // An on-the-fly set's boxes are cut before insertion and held to the end (a rank's share).
+  const double held = set.raw_cuts.empty() ? 0.0
+                                           : double((set.projections.size() + std::size_t(ctx.size()) - 1) /
+                                                    std::size_t(ctx.size())) * box * box * 4.0;
   if (plan.insertion == InsertionMode::automatic) {
     // Measured (docs/performance.md): whole grids are faster while one half's grid is small (its
     // 16-byte cells take one SIMD add, and it stays mostly cached: padded 256^3 and below), slabs
     // beyond; and slabs whenever whole grids would not fit.
     const double half_grid = double(box) * opts.pad * box * opts.pad * (box * opts.pad / 2 + 1) * 16.0;
-    const bool fits = reconstruct_memory_per_rank(shape, InsertionMode::full_grids).peak_bytes() <= plan.budget_bytes;
+    const bool fits = reconstruct_memory_per_rank(shape, InsertionMode::full_grids).peak_bytes() + held <= plan.budget_bytes;
     plan.insertion = fits && half_grid <= kFullGridsUpToBytes ? InsertionMode::full_grids : InsertionMode::send_to_owners;
   }
   plan.memory = reconstruct_memory_per_rank(shape, plan.insertion);
+  if (held > 0) plan.memory.parts.emplace_back("on-the-fly boxes", held);
   return plan;
 }
 
@@ -126,6 +131,9 @@ ReconstructionResult reconstruct_collective(parallel::Context& ctx, const Partic
     mine = parallel::projections_of_rank(particle_of, set.n_particles, ctx.rank(), ctx.size());
   }
   order_by_slice_plane(set, mine);
+  // An on-the-fly source cuts this rank's boxes here, each tilt image read once; a failed read on
+  // one rank ends every rank.
+  parallel::run_guarded_collective(ctx, [&] { images.prepare(mine); });
 
   ReconstructionResult result;
   result.insertion = mode;

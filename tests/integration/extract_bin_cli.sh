@@ -1,7 +1,7 @@
 #!/bin/bash
 # cspt extract --bin: the binned pixel size recorded in particles.star, the stack header and
 # summary.json, cspt reconstruct reading the result; one-line errors for --bin 0, a box x bin larger
-# than the tilt images, and --on-the-fly (a refinement mode).
+# than the tilt images (extract_onthefly_cli.sh tests --on-the-fly).
 source "$(dirname "$0")/lib.sh"
 work=$(mktemp -d) && trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -35,6 +35,5 @@ expect_error() {
 }
 expect_error bin0 "bin = 0" --box 32 --bin 0
 expect_error too_large "box x bin = 64 x 8 = 512 px: a raw box no larger than the tilt images (256 x 256 px)" --box 64 --bin 8
-expect_error on_the_fly "refine.extraction: on-the-fly" --box 32 --on-the-fly
 [ ! -e err_too_large/particles.mrcs ] && pass "no stack left after the error" || fail "stack left after the error"
 finish

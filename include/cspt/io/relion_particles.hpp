@@ -14,6 +14,10 @@ namespace cspt::io {
 /// contrast from the optics group (or the particle row), defocus, phase shift, B and scale from the
 /// particle row. Image "index@path" names are resolved as RELION does: relative to the working
 /// directory, else relative to the STAR file's folder; stacks are only checked to exist.
+/// A set extracted on the fly (cspt extract --on-the-fly) has no rlnImageName but, per row,
+/// rlnMicrographName "tilt@raw stack" (1-based tilt image, resolved like image names) and
+/// rlnCoordinateX/Y (integer raw-pixel box centre, origin at the first pixel), with the bin factor
+/// in cspt's own optics column csptBin (1 when absent): read into raw_stack_paths / raw_cuts / bin.
 /// relion_ctf_sign is set (RELION images have protein white). Throws IoError naming the file,
 /// line, column and value on missing columns, bad numbers, bad half-sets, mixed pixel or box sizes
 /// and missing stacks.
@@ -22,7 +26,9 @@ ParticleSet read_relion_particles(const std::string& star_path);
 /// Writes a RELION 3.1 particle STAR file that read_relion_particles reads back to the same set:
 /// one optics group per distinct (voltage, Cs, amplitude contrast), stack paths written as stored,
 /// numbers in shortest exact form, rlnRandomSubset always and rlnTomoParticleName whenever rows
-/// alone would not reproduce the particle grouping. Writes atomically. Only metadata is written, so
+/// alone would not reproduce the particle grouping. A set with raw_cuts is written on the fly
+/// (rlnMicrographName + rlnCoordinateX/Y + csptBin instead of rlnImageName; for cspt only, as
+/// RELION cannot read a stack-less set). Writes atomically. Only metadata is written, so
 /// the set must describe RELION-contrast images (relion_ctf_sign, protein white); IoError
 /// otherwise, and on a non-positive pixel size or an image reference outside stack_paths.
 void write_relion_particles(const std::string& star_path, const ParticleSet& set);

@@ -52,7 +52,9 @@ struct ExtractOptions {
 /// other tilts; `skipped` counts them); a particle outside every tilt is an error naming it; a box
 /// larger than a tilt image is a ConfigError naming the stack.
 /// With an empty `stack_path` nothing is written and no pixel is read (only the stacks' headers):
-/// the set's image references are the sections the stack would have (on-the-fly extraction).
+/// the set's image references are the sections the stack would have (on-the-fly extraction), and
+/// its raw_cuts / raw_stack_paths say where each box is cut from the raw tilt series (raw stack
+/// paths as `project_dir` / the series' stack path).
 /// A raw stack that cannot be read throws IoError naming the stack, the tilt series and the section
 /// (`on_unreadable` stop), or leaves that series out whole, its boxes taken back from the stack,
 /// and lists it in `skipped_series` (skip).

@@ -34,6 +34,17 @@ struct Projection {
   int weight_table = -1;
 };
 
+/// Where an on-the-fly set (no particle stack) cuts one projection's box from the raw tilt series:
+/// the same cut as stored extraction (box_cut.hpp), box_px * bin raw pixels centred at (x_px, y_px),
+/// Fourier-cropped to box_px when bin > 1.
+struct RawCut {
+  int stack = 0;    ///< index into ParticleSet::raw_stack_paths
+  int section = 0;  ///< 0-based tilt image in that stack
+  /// Integer raw-pixel box centre, origin at the image's first pixel (RELION's micrograph
+  /// coordinates): the box's first pixel is (x_px - raw_box / 2, y_px - raw_box / 2).
+  int x_px = 0, y_px = 0;
+};
+
 /// A set of projections sharing one box size and pixel size.
 struct ParticleSet {
   std::string source;                     ///< file the set was read from (for messages)
@@ -48,6 +59,12 @@ struct ParticleSet {
   bool relion_ctf_sign = false;
   /// Radial weight tables: table[i] is the weight at Fourier shell i (|k| in pixels of the image box).
   std::vector<std::vector<float>> frequency_weights;
+  /// On-the-fly sets: the raw tilt stacks the boxes are cut from, one RawCut per projection (its
+  /// image reference then unused), and the bin factor (pixel_size_A / raw pixel). Empty raw_cuts:
+  /// the images are in stack_paths.
+  std::vector<std::string> raw_stack_paths;
+  std::vector<RawCut> raw_cuts;
+  int bin = 1;
 };
 
 }  // namespace cspt

@@ -1,5 +1,6 @@
 // cspt extract: particle projections cut from the raw tilt series of a project, written as a RELION
-// 3.1 particle STAR file and stack (RELION's contrast and CTF sign, applied only here at export).
+// 3.1 particle STAR file and stack (RELION's contrast and CTF sign, applied only here at export),
+// or, on the fly, as a STAR file alone naming where each box is cut (cspt reconstruct cuts it).
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -24,8 +25,8 @@ namespace cspt::app {
 namespace {
 
 void extract_on_root(const std::string& project_path, const std::string& out_dir, const std::string& geometry, int box,
-                     int bin, const std::string& defocus, double hand, const std::string& on_unreadable,
-                     std::chrono::steady_clock::time_point start) {
+                     int bin, bool on_the_fly, const std::string& defocus, double hand,
+                     const std::string& on_unreadable, std::chrono::steady_clock::time_point start) {
   if (hand != 0.0 && std::abs(hand) != 1.0)
     throw ConfigError("command line", "--defocus-handedness", std::to_string(hand), "+1, -1 or 0");
   Project p = io::read_project(project_path);
@@ -36,7 +37,8 @@ void extract_on_root(const std::string& project_path, const std::string& out_dir
   auto& records = source == GeometrySource::truth ? p.truth->projections : p.projections;
   if (defocus == "tilts" || (defocus == "auto" && records.empty())) records = projections_from_tilt_ctf(p, source, hand);
   OutputDir out(out_dir);
-  const std::string stack = out.staged("particles.mrcs");
+  // On the fly: no stack, only where each box is cut (no pixel read, only the stacks' headers).
+  const std::string stack = on_the_fly ? std::string() : out.staged("particles.mrcs");
   std::size_t skipped = 0;
   std::vector<SkippedSeries> left_out;
   const auto policy = on_unreadable == "skip" ? UnreadableSeries::skip : UnreadableSeries::stop;
@@ -52,7 +54,15 @@ void extract_on_root(const std::string& project_path, const std::string& out_dir
                  l.name.c_str(), l.reason.c_str());
   // As RELION resolves image names from the working directory, the STAR names the stack by the
   // output folder as given (cspt also tries the STAR file's own folder).
-  set.stack_paths = {(std::filesystem::path(out_dir) / "particles.mrcs").string()};
+  if (on_the_fly) {
+    // The raw stacks are named absolute: the STAR file stays readable from any working directory.
+    set.stack_paths.clear();
+    for (auto& path : set.raw_stack_paths) path = std::filesystem::absolute(path).lexically_normal().string();
+  } else {
+    set.stack_paths = {(std::filesystem::path(out_dir) / "particles.mrcs").string()};
+    set.raw_cuts.clear();
+    set.raw_stack_paths.clear();
+  }
   set.source = project_path;
   io::write_relion_particles(out.staged("particles.star"), set);
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -63,6 +73,9 @@ void extract_on_root(const std::string& project_path, const std::string& out_dir
   j["defocus"] = defocus;
   j["box"] = box;
   j["bin"] = bin;
+  j["on_the_fly"] = on_the_fly;
+  j["outputs"] = on_the_fly ? nlohmann::ordered_json{"particles.star", "summary.json"}
+                            : nlohmann::ordered_json{"particles.star", "particles.mrcs", "summary.json"};
   j["raw_pixel_size_A"] = p.optics.pixel_size_A;
   j["pixel_size_A"] = set.pixel_size_A;
   j["n_particles"] = set.n_particles;
@@ -76,10 +89,10 @@ void extract_on_root(const std::string& project_path, const std::string& out_dir
   io::write_file_atomically(out.staged("summary.json"), j.dump(2) + "\n");
   out.commit();
   std::printf("cspt extract: %zu projections of %d particles (box %d, %.4g A/px; %zu boxes outside their image left out%s) in "
-              "%s/particles.star (%.1f s)\n",
+              "%s/particles.star%s (%.1f s)\n",
               set.projections.size(), set.n_particles, box, set.pixel_size_A, skipped,
               left_out.empty() ? "" : ("; " + std::to_string(left_out.size()) + " unreadable tilt series skipped").c_str(),
-              out_dir.c_str(), wall_s);
+              out_dir.c_str(), on_the_fly ? " (on the fly: no stack, cut from the raw tilt series when read)" : "", wall_s);
 }
 
 }  // namespace
@@ -102,17 +115,11 @@ int run_extract(parallel::Context& ctx, std::vector<std::string> raw_args) {
   bind_key(cli, "extract", "defocus-handedness", hand);
   bind_key(cli, "extract", "on-unreadable-series", on_unreadable);
   if (!parse_with_schema(cli, "extract", raw_args, ctx.is_root())) return 0;
-  // nextPYP and RELION 5 keep no particle stacks: the refinement cuts them. cspt extract exists to
-  // write the stack (for RELION and cspt reconstruct), so a stack-less extract would be an empty run.
-  if (on_the_fly)
-    throw ConfigError("--on-the-fly", "extract.on-the-fly", "true",
-                      "false (cspt extract writes the particle stack RELION and cspt reconstruct read); on-the-fly "
-                      "extraction, with no stack and each rank cutting its projections from the raw tilt series, is a "
-                      "refinement mode: refine.extraction: on-the-fly (cspt refine --extraction on-the-fly)");
   // Extraction is I/O-bound and one rank does it; the others wait to hear whether it failed, so an
   // error there ends every rank (under `cspt run` they would otherwise wait in the next stage).
   parallel::run_guarded_collective(ctx, [&] {
-    if (ctx.is_root()) extract_on_root(project_path, out_dir, geometry, box, bin, defocus, hand, on_unreadable, start);
+    if (ctx.is_root()) extract_on_root(project_path, out_dir, geometry, box, bin, on_the_fly, defocus, hand, on_unreadable,
+                                        start);
   });
   return 0;
 }

@@ -76,7 +76,7 @@ int run_reconstruct(parallel::Context& ctx, std::vector<std::string> raw_args) {
   const PointGroup group = point_group(s.symmetry);
 
   ParticleSet set = io::read_relion_particles(s.star);
-  auto images = make_stack_image_source(set);
+  auto images = make_image_source(set);  // a stack, or the raw tilt series of an on-the-fly set
   set.box_px = images->box_px();
   check_pixel_sizes(set, *images);
   std::size_t per_half[2] = {0, 0};

@@ -36,7 +36,7 @@ std::vector<std::string> extract_args(const RunSettings& s, const std::string& p
 }
 
 /// Join the parts' particle sets into one STAR file naming every part's stack (relative to the
-/// STAR file's folder).
+/// STAR file's folder), or, extracted on the fly, every part's raw cuts.
 void join_parts(const RunSettings& s, const Project& p, const std::string& star) {
   ParticleSet all;
   const fs::path folder = fs::path(star).parent_path();
@@ -47,10 +47,18 @@ void join_parts(const RunSettings& s, const Project& p, const std::string& star)
       all.box_px = part.box_px;
       all.pixel_size_A = part.pixel_size_A;
       all.relion_ctf_sign = part.relion_ctf_sign;
+      all.bin = part.bin;
     }
     const int file_offset = int(all.stack_paths.size());
     for (const auto& stack : part.stack_paths)
       all.stack_paths.push_back(fs::relative(fs::absolute(stack), fs::absolute(folder)).generic_string());
+    // On-the-fly parts (extract.on-the-fly) name the raw stacks instead, absolute as written.
+    const int raw_offset = int(all.raw_stack_paths.size());
+    for (const auto& stack : part.raw_stack_paths) all.raw_stack_paths.push_back(stack);
+    for (auto cut : part.raw_cuts) {
+      cut.stack += raw_offset;
+      all.raw_cuts.push_back(cut);
+    }
     for (auto pr : part.projections) {
       pr.image.file += file_offset;
       pr.particle += all.n_particles;

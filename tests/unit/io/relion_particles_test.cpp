@@ -420,6 +420,46 @@ TEST_F(RelionParticlesTest, write_then_read_round_trips_exactly) {
   EXPECT_GE(f.find("particles")->column("rlnTomoParticleName"), 0);
 }
 
+TEST_F(RelionParticlesTest, on_the_fly_set_round_trips_its_raw_cuts) {
+  // An on-the-fly set: no stack, each projection cut from a raw tilt stack at an integer centre.
+  ParticleSet set = synthetic_set({stack("stack_a.mrcs")}, 4, 3);
+  set.stack_paths.clear();
+  set.raw_stack_paths = {stack("stack b.mrcs"), stack("stack_a.mrcs")};
+  set.bin = 2;
+  for (std::size_t i = 0; i < set.projections.size(); ++i) {
+    set.projections[i].image = {};
+    set.raw_cuts.push_back({int(i % 2), int(i), 100 + int(i), 200 - int(i)});
+  }
+  const std::string path = (dir_ / "fly.star").string();
+  write_relion_particles(path, set);
+  const StarFile f = read_star(path);
+  EXPECT_EQ(f.find("particles")->column("rlnImageName"), -1);
+  EXPECT_EQ(f.find("particles")->column("rlnMicrographName"), 0);
+  EXPECT_GE(f.find("optics")->column("csptBin"), 0);
+  ParticleSet back = read_relion_particles(path);
+  back.source = set.source;
+  expect_same_sets(back, set, 1e-15);
+  EXPECT_EQ(back.bin, 2);
+  EXPECT_TRUE(back.stack_paths.empty());
+  EXPECT_EQ(back.raw_stack_paths, set.raw_stack_paths);
+  ASSERT_EQ(back.raw_cuts.size(), set.raw_cuts.size());
+  for (std::size_t i = 0; i < set.raw_cuts.size(); ++i) {
+    EXPECT_EQ(back.raw_cuts[i].stack, set.raw_cuts[i].stack) << i;
+    EXPECT_EQ(back.raw_cuts[i].section, set.raw_cuts[i].section) << i;
+    EXPECT_EQ(back.raw_cuts[i].x_px, set.raw_cuts[i].x_px) << i;
+    EXPECT_EQ(back.raw_cuts[i].y_px, set.raw_cuts[i].y_px) << i;
+  }
+  // A raw stack that is not there: the row's rlnMicrographName, named with the file.
+  const std::vector<std::string> cols = {"rlnMicrographName", "rlnCoordinateX", "rlnCoordinateY", "rlnDefocusU",
+                                         "rlnOpticsGroup"};
+  const std::string missing = write_file("nostack_fly.star", star_text(cols, {"3@Extract/missing.mrc 10 20 1e4 1"}));
+  expect_io_error([&] { read_relion_particles(missing); },
+                  {missing, "rlnMicrographName", "3@Extract/missing.mrc", "an existing raw tilt stack"});
+  // Coordinates are integer raw pixels.
+  const std::string frac = write_file("frac.star", star_text(cols, {"3@Extract/stack_a.mrcs 10.5 20 1e4 1"}));
+  expect_io_error([&] { read_relion_particles(frac); }, {frac, "rlnCoordinateX", "10.5", "an integer"});
+}
+
 TEST_F(RelionParticlesTest, read_write_read_keeps_hand_written_file) {
   const ParticleSet first =
       read_relion_particles(write_file("hand.star", star_text(kFullColumns, kFullRows)));
