@@ -32,7 +32,10 @@ double plausible(double v, double scale, double limit) {
 }  // namespace
 
 std::optional<FeiMetadata> read_fei_metadata(const std::string& path) {
-  const MrcHeader h = read_mrc_header(path);
+  return read_fei_metadata(path, read_mrc_header(path));
+}
+
+std::optional<FeiMetadata> read_fei_metadata(const std::string& path, const MrcHeader& h) {
   if ((h.exttyp != "FEI1" && h.exttyp != "FEI2") || h.nsymbt < int(kFieldsEnd)) return std::nullopt;
   unsigned char rec[kFieldsEnd];
   std::ifstream in(path, std::ios::binary);

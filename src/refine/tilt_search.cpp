@@ -6,6 +6,8 @@
 #include <cmath>
 #include <omp.h>
 
+#include "cspt/util/error.hpp"
+
 namespace cspt {
 namespace {
 
@@ -19,11 +21,11 @@ double& value_of(RefineTilt& t, Param p) {
     case Param::axis: return t.geometry.axis_deg;
     case Param::shift_x: return t.geometry.shift_x_A;
     case Param::shift_y: return t.geometry.shift_y_A;
-    case Param::defocus:
+    case Param::defocus: return t.defocus_offset_A;
     case Param::region_x:
-    case Param::region_y: return t.defocus_offset_A;
+    case Param::region_y: break;  // held by model.regions, moved by move_region_shifts
   }
-  return t.defocus_offset_A;
+  throw InternalError("tilt search: a region correction is not a parameter of the tilt");
 }
 
 double value_of(const RefineTilt& t, Param p) { return value_of(const_cast<RefineTilt&>(t), p); }

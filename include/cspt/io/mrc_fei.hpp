@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "cspt/io/mrc.hpp"
+
 namespace cspt::io {
 
 /// Metadata of the first extended-header record, in cspt units; 0 where the file leaves a field
@@ -22,5 +24,8 @@ struct FeiMetadata {
 /// The FEI metadata of `path`, or nullopt when its EXTTYP is not FEI1/FEI2 or the extended header
 /// is shorter than one record's fields read here. Throws IoError when the file cannot be read.
 std::optional<FeiMetadata> read_fei_metadata(const std::string& path);
+
+/// The same for a file whose header `h` has been read already.
+std::optional<FeiMetadata> read_fei_metadata(const std::string& path, const MrcHeader& h);
 
 }  // namespace cspt::io

@@ -118,14 +118,14 @@ void write_diagnostics(const std::string& path, const CtfDiagnostics& d, const C
 /// What the micrograph's file says of its pixel size and aimed defocus: the FEI extended header when
 /// present, else the MRC header's sampling (1.0 A, the default of many writers, counts as unset);
 /// `nominal_defocus_A` > 0 overrides the header's applied defocus, < 0 switches that check off.
-MicrographMetadata micrograph_metadata(const std::string& path, double nominal_defocus_A) {
+MicrographMetadata micrograph_metadata(const io::MrcReader& file, double nominal_defocus_A) {
   MicrographMetadata m;
-  const auto fei = io::read_fei_metadata(path);
+  const auto fei = io::read_fei_metadata(file.path(), file.header());
   if (fei && fei->pixel_size_A > 0) {
     m.file_pixel_size_A = fei->pixel_size_A;
     m.file_pixel_source = "the file's FEI extended header";
   } else {
-    const double header_px = io::read_mrc_header(path).pixel_size_A();
+    const double header_px = file.header().pixel_size_A();
     if (header_px > 0 && std::abs(header_px - 1.0) > 1e-6) {
       m.file_pixel_size_A = header_px;
       m.file_pixel_source = "the file's MRC header";
@@ -358,7 +358,8 @@ int run_ctf(parallel::Context& ctx, std::vector<std::string> raw_args) {
     return run_project(ctx, project, o, std::max(1, threads), diagnostics, !no_tilt_correction, px);
   }
   if (px <= 0) throw ConfigError("command line", "--pixel-size", std::to_string(px), "> 0 A");
-  const Image im = io::MrcReader(micrograph).read_section(0);
+  const io::MrcReader file(micrograph);
+  const Image im = file.read_section(0);
   CtfParams optics;
   optics.voltage_kV = voltage;
   optics.cs_mm = cs;
@@ -366,7 +367,7 @@ int run_ctf(parallel::Context& ctx, std::vector<std::string> raw_args) {
   const auto t0 = std::chrono::steady_clock::now();
   CtfDiagnostics d;
   CtfFit f = estimate_ctf(im, optics, px, o, {tilt, axis, 1.0}, diagnostics.empty() ? nullptr : &d);
-  const MicrographMetadata meta = micrograph_metadata(micrograph, nominal_defocus);
+  const MicrographMetadata meta = micrograph_metadata(file, nominal_defocus);
   check_fit_against_metadata(f, px, meta);
   if (!diagnostics.empty()) {
     std::filesystem::create_directories(diagnostics);
