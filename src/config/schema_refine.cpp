@@ -48,8 +48,9 @@ std::vector<KeySpec> refine_keys() {
            "tilts get their own shift on top of the tilt's (1,1: off)"),
       integer("tilt-region-min-particles", "5", "a region with fewer particles keeps the tilt's shift").at_least(1),
       real("tilt-region-shift-range-A", "30", "largest per-region shift correction").unit("A").at_least(0),
-      choice("exposure-weighting", "data", {"data", "dose", "bfactor", "none"},
-             "data: self-tuning (BISECT); dose: Grant-Grigorieff; bfactor; none"),
+      choice("exposure-weighting", "data", {"data", "dose", "bfactor", "fitted-exposure", "none"},
+             "data: self-tuning (BISECT); dose: Grant-Grigorieff from the recorded dose; bfactor; fitted-exposure: "
+             "Grant-Grigorieff with each tilt's exposure fitted to the data; none"),
       integer("weighting-fraction", "4", "data weighting: F (algorithms.md 4.1)").at_least(1),
       real("weighting-transition", "0.75", "data weighting: T (algorithms.md 4.1)").above(0),
       integer("pad", "2", "Fourier padding of the reconstruction").range(1, 4),

@@ -36,6 +36,10 @@ std::vector<KeySpec> acquisition() {
              "bisect60 (41 tilts, +-60/3), bisect36 (25 tilts, +-36/3) or hagen"),
       real("dose-per-tilt-e-per-A2", "3", "exposure per tilt").unit("e/A^2").above(0),
       boolean("radiation-damage", "true", "apply the Grant-Grigorieff exposure filter to every image"),
+      real("unrecorded-dose-e-per-A2", "0",
+           "exposure before every tilt image that the metadata do not record (tracking, focusing, neighbouring "
+           "targets): it damages the specimen only")
+          .unit("e/A^2").at_least(0),
       real("inelastic-mean-free-path-A", "3800",
            "zero-loss imaging: counts fall as exp(-thickness / (cos(tilt) * this)); 0: no loss").unit("A").at_least(0),
       real("pixel-size-A", "1.5", "pixel size").unit("A").above(0),

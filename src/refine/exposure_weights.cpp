@@ -6,6 +6,7 @@
 #include <limits>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cspt/core/exposure_filter.hpp"
@@ -15,7 +16,7 @@ namespace cspt {
 namespace {
 
 constexpr const char* kWhere = "exposure weighting";
-constexpr const char* kChoices = "one of: none, dose, data, bfactor";
+constexpr const char* kChoices = "one of: none, dose, data, bfactor, fitted-exposure";
 /// The frequency constant of algorithms.md 4.1 step 4, per cycle/pixel.
 constexpr double kDataFrequencyRate = 7.62;
 
@@ -33,7 +34,8 @@ void check_options(const ExposureWeightOptions& o) {
     throw ConfigError(kWhere, "transition", text(o.transition), "must be finite and > 0");
   if (!std::isfinite(o.bfactor_max_A2) || o.bfactor_max_A2 < 0)
     throw ConfigError(kWhere, "bfactor_max_A2", text(o.bfactor_max_A2), "must be finite and >= 0");
-  if (o.method == ExposureWeighting::dose && !(o.voltage_kV >= 100 && o.voltage_kV <= 300))
+  if ((o.method == ExposureWeighting::dose || o.method == ExposureWeighting::fitted_exposure) &&
+      !(o.voltage_kV >= 100 && o.voltage_kV <= 300))
     throw ConfigError(kWhere, "voltage_kV", text(o.voltage_kV), "must be in [100, 300]");
 }
 
@@ -47,13 +49,190 @@ double log_attenuation(double s_per_A, double prior, double dose, double voltage
   return l;
 }
 
+double data_log_weight(double r, double s_px, double transition) {
+  const double r2 = r * r;
+  return -transition * r2 * r2 * std::exp(kDataFrequencyRate * s_px);
+}
+
+/// The critical exposure is unbounded at s = 0; the DC shell uses this frequency (1/A) instead.
+constexpr double kLowestS = 1e-4;
+
+/// exp(-decay * s^2 / 4) (bfactor) or exp(-decay / (2 N_e(s))) (fitted_exposure) at s (1/A).
+double decay_factor(ExposureWeighting method, double decay, double s_A, double voltage_kV) {
+  if (method == ExposureWeighting::bfactor) return std::exp(-decay * s_A * s_A / 4);
+  return std::exp(-decay / (2 * critical_exposure_e_per_A2(std::max(s_A, kLowestS), voltage_kV)));
+}
+
+
+/// What a fit compares: one exposure's signal amplitude per shell against the best exposure's.
+struct ShellCurve {
+  std::vector<double> s_A, y, g0, w;  ///< frequency (1/A), amplitude, best's amplitude, samples
+};
+
+/// Signal amplitude of a correlation C with the reference: C / sqrt(1 - C^2) = sqrt(SSNR).
+double amplitude(double c) { return c / std::sqrt(std::max(1e-6, 1.0 - c * c)); }
+
+/// The shells where both exposures were measured and the best one correlates (shell 0 left out).
+ShellCurve shell_curve(const ExposureInfo& e, const ExposureInfo& best, int box_px, double pixel_size_A) {
+  ShellCurve c;
+  const auto& ref = best.shell_correlation;
+  for (std::size_t i = 1; i < e.shell_correlation.size() && i < ref.size(); ++i) {
+    const double cf = e.shell_correlation[i], cr = ref[i];
+    if (!std::isfinite(cf) || !std::isfinite(cr) || !(cr > 0)) continue;
+    c.s_A.push_back(double(i) / (box_px * pixel_size_A));
+    c.y.push_back(amplitude(cf));
+    c.g0.push_back(amplitude(cr));
+    c.w.push_back(i < e.shell_samples.size() ? std::max(1.0, e.shell_samples[i]) : 1.0);
+  }
+  return c;
+}
+
+/// The decay's functional form and its grid: B in A^2 (bfactor), or the exposure beyond the best
+/// exposure's in e/A^2 (fitted_exposure).
+struct DecayModel {
+  ExposureWeighting method;
+  double voltage_kV;
+  double factor(double decay, double s_A) const { return decay_factor(method, decay, s_A, voltage_kV); }
+  /// d log(factor) / d decay, negated.
+  double rate(double s_A) const {
+    if (method == ExposureWeighting::bfactor) return s_A * s_A / 4;
+    return 1.0 / (2 * critical_exposure_e_per_A2(std::max(s_A, kLowestS), voltage_kV));
+  }
+  double lo() const { return method == ExposureWeighting::bfactor ? -100.0 : -30.0; }
+  double hi() const { return method == ExposureWeighting::bfactor ? 3000.0 : 600.0; }
+  double step() const { return method == ExposureWeighting::bfactor ? 10.0 : 0.5; }
+};
+
+constexpr double kSmallestScale = 1e-6;
+
+/// Least squares (weights = Fourier samples, about the inverse variance of C) for one decay, with
+/// the scale in closed form: {scale, weighted residual}.
+std::pair<double, double> scale_and_residual(const ShellCurve& c, const DecayModel& m, double decay) {
+  double sgy = 0, sgg = 0;
+  for (std::size_t k = 0; k < c.s_A.size(); ++k) {
+    const double g = c.g0[k] * m.factor(decay, c.s_A[k]);
+    sgy += c.w[k] * g * c.y[k];
+    sgg += c.w[k] * g * g;
+  }
+  if (!(sgg > 0)) return {0.0, std::numeric_limits<double>::infinity()};
+  const double a = std::max(0.0, sgy / sgg);
+  double res = 0;
+  for (std::size_t k = 0; k < c.s_A.size(); ++k) {
+    const double r = c.y[k] - a * c.g0[k] * m.factor(decay, c.s_A[k]);
+    res += c.w[k] * r * r;
+  }
+  return {a, res};
+}
+
+/// The decay on the model's grid with the least residual, and its scale.
+ExposureFit best_decay(const ShellCurve& c, const DecayModel& m) {
+  double best_res = std::numeric_limits<double>::infinity(), best_a = 1.0, best_d = 0.0;
+  for (double d = m.lo(); d <= m.hi() + 1e-9; d += m.step()) {
+    const auto [a, res] = scale_and_residual(c, m, d);
+    if (res < best_res) {
+      best_res = res;
+      best_a = a;
+      best_d = d;
+    }
+  }
+  return {true, std::log(std::max(best_a, kSmallestScale)), best_d};
+}
+
+/// Fisher information of the decay at the fit: sum w (d model / d decay)^2.
+double decay_information(const ShellCurve& c, const DecayModel& m, const ExposureFit& f) {
+  const double a = std::exp(f.log_scale);
+  double info = 0;
+  for (std::size_t k = 0; k < c.s_A.size(); ++k) {
+    const double g = a * c.g0[k] * m.factor(f.decay, c.s_A[k]) * m.rate(c.s_A[k]);
+    info += c.w[k] * g * g;
+  }
+  return info;
+}
+
 }  // namespace
+
+std::vector<ExposureFit> fit_exposure_decay(const std::vector<ExposureInfo>& exposures, int box_px,
+                                            double pixel_size_A, const ExposureWeightOptions& opts) {
+  const std::size_t n = exposures.size();
+  std::vector<ExposureFit> fit(n);
+  if (opts.method != ExposureWeighting::bfactor && opts.method != ExposureWeighting::fitted_exposure) return fit;
+  if (!std::isfinite(pixel_size_A) || pixel_size_A <= 0)
+    throw ConfigError(kWhere, "pixel_size_A", text(pixel_size_A), "must be finite and > 0");
+  if (box_px < 2) throw ConfigError(kWhere, "box_px", std::to_string(box_px), "must be >= 2");
+  check_options(opts);
+  // The reference curve: the best-scoring exposure's. Every exposure is fitted relative to it, so
+  // what the reference projections and the specimen share cancels.
+  std::size_t best = n;
+  for (std::size_t f = 0; f < n; ++f)
+    if (exposures[f].n_projections > 0 && !exposures[f].shell_correlation.empty() &&
+        (best == n || exposures[f].mean_score > exposures[best].mean_score))
+      best = f;
+  if (best == n) return fit;
+  const DecayModel model{opts.method, opts.voltage_kV};
+  std::vector<ShellCurve> curve(n);
+  std::vector<double> information(n, 0.0);
+  for (std::size_t f = 0; f < n; ++f) {
+    if (exposures[f].n_projections == 0) continue;
+    curve[f] = shell_curve(exposures[f], exposures[best], box_px, pixel_size_A);
+    if (curve[f].s_A.size() < 3) continue;
+    fit[f] = best_decay(curve[f], model);
+    information[f] = decay_information(curve[f], model, fit[f]);
+  }
+  if (opts.method == ExposureWeighting::bfactor) return fit;
+  // Exposure only accumulates: the fitted exposures must not fall with acquisition order. Pool
+  // adjacent violators (weighted by information), then refit each scale at its pooled exposure.
+  std::vector<std::size_t> fitted;
+  std::vector<double> values, weights;
+  for (std::size_t f = 0; f < n; ++f)
+    if (fit[f].fitted) {
+      fitted.push_back(f);
+      values.push_back(fit[f].decay);
+      weights.push_back(information[f]);
+    }
+  const std::vector<double> pooled = non_decreasing_fit(values, weights);
+  for (std::size_t k = 0; k < fitted.size(); ++k) {
+    ExposureFit& e = fit[fitted[k]];
+    e.decay = pooled[k];
+    e.log_scale = std::log(std::max(scale_and_residual(curve[fitted[k]], model, e.decay).first, kSmallestScale));
+  }
+  return fit;
+}
+
+std::vector<double> non_decreasing_fit(const std::vector<double>& values, const std::vector<double>& weights) {
+  if (values.size() != weights.size())
+    throw ConfigError("non_decreasing_fit", "weights", std::to_string(weights.size()) + " values",
+                      "one per value (" + std::to_string(values.size()) + ")");
+  struct Block {
+    double value, weight;
+    std::size_t count;
+  };
+  std::vector<Block> blocks;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (!std::isfinite(values[i]) || !std::isfinite(weights[i]) || weights[i] < 0)
+      throw ConfigError("non_decreasing_fit", "values[" + std::to_string(i) + "]",
+                        text(values[i]) + " (weight " + text(weights[i]) + ")", "finite, with a finite weight >= 0");
+    blocks.push_back({values[i], std::max(weights[i], 1e-300), 1});
+    while (blocks.size() > 1 && blocks[blocks.size() - 2].value > blocks.back().value) {
+      const Block b = blocks.back();
+      blocks.pop_back();
+      Block& a = blocks.back();
+      a.value = (a.value * a.weight + b.value * b.weight) / (a.weight + b.weight);
+      a.weight += b.weight;
+      a.count += b.count;
+    }
+  }
+  std::vector<double> out;
+  out.reserve(values.size());
+  for (const Block& b : blocks) out.insert(out.end(), b.count, b.value);
+  return out;
+}
 
 ExposureWeighting parse_exposure_weighting(const std::string& name, const std::string& context) {
   if (name == "none") return ExposureWeighting::none;
   if (name == "dose") return ExposureWeighting::dose;
   if (name == "data") return ExposureWeighting::data;
   if (name == "bfactor") return ExposureWeighting::bfactor;
+  if (name == "fitted-exposure") return ExposureWeighting::fitted_exposure;
   throw ConfigError(context, "exposure_weighting", name.empty() ? "\"\"" : name, kChoices);
 }
 
@@ -63,6 +242,7 @@ std::string to_string(ExposureWeighting w) {
     case ExposureWeighting::dose: return "dose";
     case ExposureWeighting::data: return "data";
     case ExposureWeighting::bfactor: return "bfactor";
+    case ExposureWeighting::fitted_exposure: return "fitted-exposure";
   }
   throw InternalError("to_string(ExposureWeighting): unknown value");
 }
@@ -139,59 +319,12 @@ std::vector<std::vector<float>> exposure_weight_table(const std::vector<Exposure
                           "must be finite and >= 0");
     }
   }
-  // bfactor: per-exposure scale and B-factor fitted to the shell correlations where given.
-  std::vector<double> fit_log_a(n, 0.0), fit_b(n, 0.0);
-  std::vector<char> fitted(n, 0);
-  if (opts.method == ExposureWeighting::bfactor) {
-    std::size_t best = n;
-    for (std::size_t f = 0; f < n; ++f)
-      if (exposures[f].n_projections > 0 && !exposures[f].shell_correlation.empty() &&
-          (best == n || exposures[f].mean_score > exposures[best].mean_score))
-        best = f;
-    const auto amplitude = [](double c) { return c / std::sqrt(std::max(1e-6, 1.0 - c * c)); };
-    if (best < n) {
-      const auto& ref = exposures[best].shell_correlation;
-      for (std::size_t f = 0; f < n; ++f) {
-        const auto& e = exposures[f];
-        if (e.n_projections == 0 || e.shell_correlation.empty()) continue;
-        std::vector<double> s2, y, g0, w;
-        for (std::size_t i = 0; i < e.shell_correlation.size() && i < ref.size(); ++i) {
-          const double c = e.shell_correlation[i], cr = ref[i];
-          if (!std::isfinite(c) || !std::isfinite(cr) || !(cr > 0)) continue;
-          const double sa = double(i) / (box_px * pixel_size_A);
-          s2.push_back(sa * sa);
-          y.push_back(amplitude(c));
-          g0.push_back(amplitude(cr));
-          w.push_back(i < e.shell_samples.size() ? std::max(1.0, e.shell_samples[i]) : 1.0);
-        }
-        if (s2.size() < 3) continue;
-        double best_res = std::numeric_limits<double>::infinity(), best_a = 1.0, best_b = 0.0;
-        for (double b = -100.0; b <= 3000.0; b += 10.0) {
-          double sgy = 0, sgg = 0;
-          for (std::size_t k = 0; k < s2.size(); ++k) {
-            const double gk = g0[k] * std::exp(-b * s2[k] / 4);
-            sgy += w[k] * gk * y[k];
-            sgg += w[k] * gk * gk;
-          }
-          if (!(sgg > 0)) continue;
-          const double a = std::max(0.0, sgy / sgg);
-          double res = 0;
-          for (std::size_t k = 0; k < s2.size(); ++k) {
-            const double d = y[k] - a * g0[k] * std::exp(-b * s2[k] / 4);
-            res += w[k] * d * d;
-          }
-          if (res < best_res) {
-            best_res = res;
-            best_a = a;
-            best_b = b;
-          }
-        }
-        fit_log_a[f] = std::log(std::max(best_a, 1e-6));
-        fit_b[f] = best_b;
-        fitted[f] = 1;
-      }
-    }
-  }
+  const bool fits = opts.method == ExposureWeighting::bfactor || opts.method == ExposureWeighting::fitted_exposure;
+  const std::vector<ExposureFit> fit =
+      fits ? fit_exposure_decay(exposures, box_px, pixel_size_A, opts) : std::vector<ExposureFit>(n);
+  bool all_fitted = true;
+  for (std::size_t f = 0; f < n; ++f) all_fitted = all_fitted && (exposures[f].n_projections == 0 || fit[f].fitted);
+  if (opts.method == ExposureWeighting::fitted_exposure && !all_fitted) r = exposure_score_dependency(exposures, opts.fraction);
   auto log_weight = [&](std::size_t f, int i) -> double {
     const double s_px = static_cast<double>(i) / box_px;  // cycles per pixel
     const double s_A = s_px / pixel_size_A;               // 1/Angstrom
@@ -199,13 +332,13 @@ std::vector<std::vector<float>> exposure_weight_table(const std::vector<Exposure
       case ExposureWeighting::dose:
         return log_attenuation(s_A, exposures[f].prior_dose_e_per_A2, exposures[f].dose_e_per_A2,
                                    opts.voltage_kV);
-      case ExposureWeighting::data: {
-        const double r2 = r[f] * r[f];
-        return -opts.transition * r2 * r2 * std::exp(kDataFrequencyRate * s_px);
-      }
+      case ExposureWeighting::data: return data_log_weight(r[f], s_px, opts.transition);
       case ExposureWeighting::bfactor:
-        if (fitted[f]) return fit_log_a[f] - fit_b[f] * s_A * s_A / 4;
+        if (fit[f].fitted) return fit[f].log_scale - fit[f].decay * DecayModel{opts.method, opts.voltage_kV}.rate(s_A);
         return -opts.bfactor_max_A2 * r[f] * s_A * s_A / 4;
+      case ExposureWeighting::fitted_exposure:
+        if (!all_fitted) return data_log_weight(r[f], s_px, opts.transition);
+        return fit[f].log_scale - fit[f].decay * DecayModel{opts.method, opts.voltage_kV}.rate(s_A);
       case ExposureWeighting::none: break;
     }
     throw InternalError("exposure_weight_table: unexpected method");

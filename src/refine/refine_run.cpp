@@ -651,6 +651,10 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
     ExposureWeightOptions wopts = opts.weights;
     wopts.voltage_kV = model.optics.voltage_kV;
     const auto weights = exposure_weight_table(exposures, box, px, wopts);
+    const auto fits = fit_exposure_decay(exposures, box, px, wopts);
+    const std::string fit_column = wopts.method == ExposureWeighting::fitted_exposure ? "fitted_exposure_e_per_A2"
+                                   : wopts.method == ExposureWeighting::bfactor       ? "fitted_bfactor_A2"
+                                                                                       : "";
 
     // 5. Reconstruction with the exposure weights.
     ParticleSet set = particle_set_from_model(model, image_of);
@@ -707,7 +711,7 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
       write_text(tmp / "fsc.csv", fsc_table_csv(result.fsc, box, px));
       write_text(tmp / "weights.csv", shell_table_csv(weights));
       write_text(tmp / "contributions.csv", shell_table_csv(cumulative_contribution(weights)));
-      write_text(tmp / "tilt_scores.csv", exposure_scores_csv(exposures, order_tilt));
+      write_text(tmp / "tilt_scores.csv", exposure_scores_csv(exposures, order_tilt, fits, fit_column));
       write_text(tmp / "projections.csv", projections_csv(model));
       write_text(tmp / "tilts.csv", tilts_csv(model, project));
       if (model.regions.enabled()) write_text(tmp / "region_shifts.csv", region_shifts_csv(model));

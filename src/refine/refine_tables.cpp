@@ -143,13 +143,22 @@ std::string shell_table_csv(const std::vector<std::vector<T>>& table) {
 template std::string shell_table_csv<float>(const std::vector<std::vector<float>>&);
 template std::string shell_table_csv<double>(const std::vector<std::vector<double>>&);
 
-std::string exposure_scores_csv(const std::vector<ExposureInfo>& exposures, const std::vector<double>& mean_tilt_deg) {
-  std::string out = "acquisition_order,mean_tilt_deg,mean_score,n_projections,prior_dose_e_per_A2\n";
+std::string exposure_scores_csv(const std::vector<ExposureInfo>& exposures, const std::vector<double>& mean_tilt_deg,
+                                const std::vector<ExposureFit>& fits, const std::string& fit_column) {
+  const bool with_fit = !fit_column.empty() && fits.size() == exposures.size();
+  std::string out = "acquisition_order,mean_tilt_deg,mean_score,n_projections,prior_dose_e_per_A2";
+  out += with_fit ? "," + fit_column + "\n" : "\n";
   char line[200];
   for (std::size_t o = 0; o < exposures.size(); ++o) {
-    std::snprintf(line, sizeof line, "%zu,%.3f,%.6f,%zu,%.3f\n", o, o < mean_tilt_deg.size() ? mean_tilt_deg[o] : 0.0,
+    std::snprintf(line, sizeof line, "%zu,%.3f,%.6f,%zu,%.3f", o, o < mean_tilt_deg.size() ? mean_tilt_deg[o] : 0.0,
                   exposures[o].mean_score, exposures[o].n_projections, exposures[o].prior_dose_e_per_A2);
     out += line;
+    if (with_fit) {
+      if (fits[o].fitted) std::snprintf(line, sizeof line, ",%.3f", fits[o].decay);
+      else std::snprintf(line, sizeof line, ",");
+      out += line;
+    }
+    out += "\n";
   }
   return out;
 }

@@ -276,8 +276,11 @@ SimulatedTiltSeries simulate_tilt_series(const SimulationConfig& cfg, const Proj
     truth.defocus_u_A = ctf.defocus_u_A;
     truth.defocus_v_A = ctf.defocus_v_A;
     truth.defocus_angle_deg = ctf.defocus_angle_deg;
+    // The damage follows the exposure the specimen really received, recorded or not.
+    const double prior = nom.prior_dose_e_per_A2 + cfg.unrecorded_dose_e_per_A2 * double(order + 1);
+    const double dose = nom.dose_e_per_A2;
+    truth.prior_dose_e_per_A2 = prior;
     out.true_tilts.push_back(truth);
-    const double prior = nom.prior_dose_e_per_A2, dose = nom.dose_e_per_A2;
 
     // Particles, each with the defocus of its own height; threads keep private contrast images.
     std::vector<Image> partial(std::size_t(threads), Image(nx, ny, px));

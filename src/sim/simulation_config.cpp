@@ -61,6 +61,7 @@ const std::map<std::string, Setting>& settings() {
       {"tilt_scheme", field(&SimulationConfig::tilt_scheme)},
       {"dose_per_tilt_e_per_A2", field(&SimulationConfig::dose_per_tilt_e_per_A2)},
       {"radiation_damage", field(&SimulationConfig::radiation_damage)},
+      {"unrecorded_dose_e_per_A2", field(&SimulationConfig::unrecorded_dose_e_per_A2)},
       {"inelastic_mean_free_path_A", field(&SimulationConfig::inelastic_mean_free_path_A)},
       {"pixel_size_A", field(&SimulationConfig::pixel_size_A)},
       {"image_nx_px", field(&SimulationConfig::image_nx_px)},
@@ -132,6 +133,7 @@ void validate(const SimulationConfig& c, const std::string& w) {
   require(c.n_tilt_series >= 1, w, "n_tilt_series", c.n_tilt_series, ">= 1");
   require(c.pattern_holes >= 1, w, "pattern_holes", c.pattern_holes, ">= 1");
   require(c.dose_per_tilt_e_per_A2 > 0, w, "dose_per_tilt_e_per_A2", c.dose_per_tilt_e_per_A2, "> 0 e/A^2");
+  require(c.unrecorded_dose_e_per_A2 >= 0, w, "unrecorded_dose_e_per_A2", c.unrecorded_dose_e_per_A2, ">= 0 e/A^2");
   require(c.inelastic_mean_free_path_A >= 0, w, "inelastic_mean_free_path_A", c.inelastic_mean_free_path_A,
           ">= 0 A (0: no loss)");
   require(c.pixel_size_A > 0, w, "pixel_size_A", c.pixel_size_A, "> 0 A");

@@ -349,6 +349,7 @@ struct Perturbation {
   double tilt_min_deg = 0.5, tilt_max_deg = 1.0, axis_deg = 1.0, tilt_shift_min_A = 10, tilt_shift_max_A = 20;
   double defocus_A = 0;
   bool scramble = false;  ///< orientations uniformly random (a particle with no prior)
+  bool true_dose = false; ///< the recorded prior dose replaced by the exposure the specimen really had
 };
 
 int perturb(const std::string& project_path, const Perturbation& q, std::uint64_t seed) {
@@ -392,6 +393,7 @@ int perturb(const std::string& project_path, const Perturbation& q, std::uint64_
       r.defocus_u_A = tr.defocus_u_A;
       r.defocus_v_A = tr.defocus_v_A;
       r.defocus_angle_deg = tr.defocus_angle_deg;
+      if (q.true_dose) r.prior_dose_e_per_A2 = tr.prior_dose_e_per_A2;
       if (r.acquisition_order == 0) continue;
       r.refined_tilt_deg += sign() * (q.tilt_min_deg + (q.tilt_max_deg - q.tilt_min_deg) * u(rng));
       r.tilt_axis_deg += sign() * q.axis_deg;
@@ -516,6 +518,7 @@ int main(int argc, char** argv) {
   pe->add_option("--tilt-shift-max-A", q.tilt_shift_max_A);
   pe->add_option("--defocus-A", q.defocus_A, "per-tilt defocus error (standard deviation)");
   pe->add_flag("--scramble", q.scramble, "random orientations (no prior)");
+  pe->add_flag("--true-dose", q.true_dose, "record the exposure the specimen really had (simulate's unrecorded dose)");
   pe->add_option("--seed", seed);
   auto* ns = app.add_subcommand("noise-stack", "replace a stack's images by white noise of equal mean and SD");
   ns->add_option("--like", in, "stack to replace in place")->required();

@@ -14,9 +14,12 @@ namespace cspt {
 ///  - data:    the released BISECT / nextPYP formula driven by per-exposure scores (algorithms.md 4.1);
 ///  - bfactor: VARIANT, not in the released code: a B-factor per exposure driven by the same scores
 ///             (algorithms.md 4.3).
-enum class ExposureWeighting { none, dose, data, bfactor };
+///  - fitted_exposure: VARIANT, ours: the Grant–Grigorieff frequency dependence with each exposure's
+///             accumulated exposure fitted to its measured correlation with the reference, so no
+///             dose record is needed (docs/refinement.md).
+enum class ExposureWeighting { none, dose, data, bfactor, fitted_exposure };
 
-/// "none" | "dose" | "data" | "bfactor" (exact, lower case). Anything else throws
+/// "none" | "dose" | "data" | "bfactor" | "fitted-exposure" (exact, lower case). Anything else throws
 /// ConfigError(context, "exposure_weighting", name, <the choices>).
 ExposureWeighting parse_exposure_weighting(const std::string& name,
                                            const std::string& context = "exposure_weighting");
@@ -30,7 +33,7 @@ struct ExposureWeightOptions {
   double transition = 0.75;  ///< T of algorithms 4.1 (dose_weighting_transition), > 0
   bool multiply = true;      ///< multiply the normalised weights by the number of non-empty exposures (mean 1)
   double bfactor_max_A2 = 150.0;  ///< bfactor variant: B_f = bfactor_max_A2 * r_f (r_f as in 4.1), >= 0
-  double voltage_kV = 300.0;      ///< dose variant, in [100, 300]
+  double voltage_kV = 300.0;      ///< dose and fitted-exposure variants, in [100, 300]
 };
 
 /// Input per exposure (index = acquisition order, 0 = first exposed).
@@ -39,9 +42,9 @@ struct ExposureInfo {
   std::size_t n_projections = 0;  ///< 0 = empty exposure: weight 0 everywhere
   double prior_dose_e_per_A2 = 0.0;  ///< dose variant: exposure before this one started, e/A^2
   double dose_e_per_A2 = 0.0;        ///< dose variant: exposure of this image, e/A^2
-  /// bfactor variant: the exposure's correlation with the reference per Fourier shell (index =
-  /// shell, NaN = not measured) and the Fourier samples behind each value. When present, the
-  /// exposure's scale and B-factor are fitted to them (see exposure_weight_table).
+  /// bfactor and fitted-exposure variants: the exposure's correlation with the reference per Fourier
+  /// shell (index = shell, NaN = not measured) and the Fourier samples behind each value. When
+  /// present, the exposure's scale and decay are fitted to them (see fit_exposure_decay).
   std::vector<double> shell_correlation, shell_samples;
 };
 
@@ -80,10 +83,43 @@ std::vector<double> exposure_score_dependency(const std::vector<ExposureInfo>& e
 ///    10 A^2 grid in [-100, 3000] with A_f in closed form; the weight of a signal of amplitude a is
 ///    proportional to a (as for `dose`). Without shell data: B_f = bfactor_max_A2 * r_f, A_f = 1, and
 ///    with s_A in 1/Angstrom, normalised. The best exposure has B = 0, the worst bfactor_max_A2.
+///  - fitted-exposure (variant): W_f = A_f exp(-dN_f / (2 N_e(s_A))) from fit_exposure_decay, i.e.
+///    the dose weight of the exposure the data show, normalised. If any non-empty exposure could not
+///    be fitted (fewer than 3 shells in the scoring band), the whole table is `data`'s instead.
 /// Throws ConfigError when the list is empty, every exposure is empty, box_px < 2, pixel_size_A <= 0,
 /// options are out of range, or (for the method in use) a score or dose is not finite / negative.
 std::vector<std::vector<float>> exposure_weight_table(const std::vector<ExposureInfo>& exposures, int box_px,
                                                       double pixel_size_A, const ExposureWeightOptions& opts);
+
+/// One exposure's fit of its shell correlations (fit_exposure_decay).
+struct ExposureFit {
+  bool fitted = false;    ///< false: empty exposure, no shell data, or fewer than 3 usable shells
+  double log_scale = 0.0; ///< log A_f
+  /// bfactor: B_f (A^2); fitted_exposure: the exposure beyond the best-scoring exposure's (e/A^2).
+  double decay = 0.0;
+};
+
+/// Fits every exposure's signal amplitude per shell, a = C / sqrt(1 - C^2) from its correlation C
+/// with the reference (sqrt of the SSNR), relative to the best-scoring exposure's: a_f(s) =
+/// A_f D(s) a_best(s), by least squares weighted by the Fourier samples behind each C (about their
+/// inverse variance), the decay on a grid and A_f in closed form. Shell 0 and shells where the best
+/// exposure's correlation is not positive are left out.
+///  - bfactor: D = exp(-B s^2 / 4), B in [-100, 3000] A^2 at 10 A^2;
+///  - fitted_exposure: D = exp(-dN / (2 N_e(s))) with N_e the Grant–Grigorieff critical exposure
+///    (algorithms.md 3.5) at the run's voltage, dN in [-30, 600] e/A^2 at 0.5: how much more exposure
+///    the exposure's signal looks to have seen than the best one's. As the attenuation is
+///    exp(-N / (2 N_e)), the ratio of two exposures' depends on the difference of their
+///    exposures only, so dN estimates N_f - N_best without any dose record. Exposure only
+///    accumulates, so the dN are then made non-decreasing in acquisition order (pool adjacent
+///    violators, weighted by the Fisher information of each estimate) and each A_f refitted.
+/// Other methods: every entry unfitted. Throws as exposure_weight_table for bad options.
+std::vector<ExposureFit> fit_exposure_decay(const std::vector<ExposureInfo>& exposures, int box_px,
+                                            double pixel_size_A, const ExposureWeightOptions& opts);
+
+/// The weighted least-squares fit of `values` by a non-decreasing sequence (pool adjacent
+/// violators): runs that fall are replaced by their weighted mean. Throws ConfigError for a
+/// non-finite value, a negative or non-finite weight, or lists of different lengths.
+std::vector<double> non_decreasing_fit(const std::vector<double>& values, const std::vector<double>& weights);
 
 /// Fig. 4b of the paper: cumulative contribution of exposures 0..f at every shell, i.e.
 /// cum[f][i] = sum_{f' <= f} weights[f'][i] / sum_all weights[.][i] (0 where the column sums to 0).

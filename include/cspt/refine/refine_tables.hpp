@@ -29,7 +29,10 @@ std::string tilts_csv(const RefineModel& model, const Project& project);
 template <class T>
 std::string shell_table_csv(const std::vector<std::vector<T>>& table);
 
-/// acquisition_order, mean_tilt_deg, mean_score, n_projections, prior_dose_e_per_A2.
-std::string exposure_scores_csv(const std::vector<ExposureInfo>& exposures, const std::vector<double>& mean_tilt_deg);
+/// acquisition_order, mean_tilt_deg, mean_score, n_projections, prior_dose_e_per_A2; with `fits`
+/// (one per exposure) and a non-empty `fit_column`, also that column holding each fit's decay
+/// (fitted_exposure_e_per_A2 or fitted_bfactor_A2; empty where an exposure was not fitted).
+std::string exposure_scores_csv(const std::vector<ExposureInfo>& exposures, const std::vector<double>& mean_tilt_deg,
+                                const std::vector<ExposureFit>& fits = {}, const std::string& fit_column = "");
 
 }  // namespace cspt

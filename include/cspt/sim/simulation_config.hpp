@@ -28,6 +28,10 @@ struct SimulationConfig {
   std::string tilt_scheme = "bisect60";    ///< bisect60, bisect36 or hagen
   double dose_per_tilt_e_per_A2 = 3.0;
   bool radiation_damage = true;            ///< Grant-Grigorieff exposure filter on every image
+  /// Exposure the specimen receives before every tilt image that the metadata do not record
+  /// (tracking and focusing shots, the beam of neighbouring targets): it damages the specimen
+  /// but is in neither the image's counts nor its recorded dose (e/A^2). 0 = the record is exact.
+  double unrecorded_dose_e_per_A2 = 0.0;
   /// Zero-loss (energy-filtered) imaging: electrons scattered inelastically in the ice are removed,
   /// so the counts fall as exp(-thickness / (cos(tilt) * this)) (A; 0 = no loss).
   double inelastic_mean_free_path_A = 3800.0;

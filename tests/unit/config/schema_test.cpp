@@ -126,7 +126,7 @@ TEST(SchemaTest, errors_name_file_line_key_value_and_expectation) {
   EXPECT_EQ(error_for("ctf", "amp-contrast", "1").expectation(), "a number in [0, 1)");
   EXPECT_EQ(error_for("ctf", "tilt-angle", "-90").expectation(), "a number in (-90, 90) (deg)");
   EXPECT_EQ(error_for("refine", "constrained", "maybe").expectation(), "true or false");
-  EXPECT_EQ(error_for("refine", "exposure-weighting", "dosse").expectation(), "one of data, dose, bfactor, none");
+  EXPECT_EQ(error_for("refine", "exposure-weighting", "dosse").expectation(), "one of data, dose, bfactor, fitted-exposure, none");
   EXPECT_EQ(error_for("run", "until", "reprot").expectation(), "one of \"\", track, simulate, ctf, extract, refine, report");
   EXPECT_EQ(error_for("refine", "reference", "/no/such/map.mrc").field(), "refine.reference");
   EXPECT_EQ(error_for("extract", "geometry", "").value(), "\"\"");  // an empty value is shown, not left out

@@ -245,8 +245,8 @@ TEST(ExposureWeightsTest, cumulative_contribution_is_monotone_and_ends_at_one) {
 }
 
 TEST(ExposureWeightsTest, names_round_trip_and_unknown_names_throw) {
-  for (ExposureWeighting m :
-       {ExposureWeighting::none, ExposureWeighting::dose, ExposureWeighting::data, ExposureWeighting::bfactor})
+  for (ExposureWeighting m : {ExposureWeighting::none, ExposureWeighting::dose, ExposureWeighting::data,
+                              ExposureWeighting::bfactor, ExposureWeighting::fitted_exposure})
     EXPECT_EQ(parse_exposure_weighting(to_string(m)), m);
   try {
     parse_exposure_weighting("Gaussian", "refine.yaml");
@@ -255,7 +255,7 @@ TEST(ExposureWeightsTest, names_round_trip_and_unknown_names_throw) {
     EXPECT_EQ(e.where(), "refine.yaml");
     EXPECT_EQ(e.value(), "Gaussian");
     const std::string msg = e.what();
-    for (const char* choice : {"none", "dose", "data", "bfactor"}) EXPECT_NE(msg.find(choice), std::string::npos);
+    for (const char* choice : {"none", "dose", "data", "bfactor", "fitted-exposure"}) EXPECT_NE(msg.find(choice), std::string::npos);
   }
 }
 
@@ -280,7 +280,12 @@ TEST(ExposureWeightsTest, bad_input_throws_config_error) {
   o.method = ExposureWeighting::dose;
   o.voltage_kV = 50;
   expect_config_error([&] { exposure_weight_table({dosed(0, 1)}, 8, 1.0, o); }, "voltage_kV");
+  o.method = ExposureWeighting::fitted_exposure;
+  expect_config_error([&] { exposure_weight_table({dosed(0, 1)}, 8, 1.0, o); }, "voltage_kV");
+  expect_config_error([&] { fit_exposure_decay({dosed(0, 1)}, 8, 1.0, o); }, "voltage_kV");
   o.voltage_kV = 300;
+  expect_config_error([&] { fit_exposure_decay({dosed(0, 1)}, 8, 0.0, o); }, "pixel_size_A");
+  o.method = ExposureWeighting::dose;
   expect_config_error([&] { exposure_weight_table({dosed(0, 1), dosed(-1, 1)}, 8, 1.0, o); },
                       "exposures[1].prior_dose_e_per_A2");
   expect_config_error([&] { exposure_weight_table({scored(0.1), scored(NAN)}, 8, 1.0, ok); },
@@ -326,6 +331,114 @@ TEST(ExposureWeightsTest, bfactor_variant_fits_scale_and_bfactor_from_shell_corr
           << "exposure " << f << " shell " << i;
     }
   }
+}
+
+// Shell correlations of exposures whose signal is the best exposure's attenuated by `extra` e/A^2
+// more exposure (Grant–Grigorieff, written out in reference_attenuation above), times a scale.
+std::vector<ExposureInfo> exposures_with_extra_exposure(const std::vector<double>& extra, const std::vector<double>& scale,
+                                                        int box, double px, int first_shell, int last_shell) {
+  std::vector<ExposureInfo> e(extra.size());
+  for (std::size_t f = 0; f < extra.size(); ++f) {
+    e[f].n_projections = 100;
+    e[f].mean_score = 0.3 - 0.01 * double(f);
+    e[f].prior_dose_e_per_A2 = 1000;  // a record that is wrong: the fit must not read it
+    e[f].dose_e_per_A2 = 3;
+    e[f].shell_correlation.assign(std::size_t(last_shell) + 1, std::nan(""));
+    e[f].shell_samples.assign(std::size_t(last_shell) + 1, 0.0);
+    for (int i = first_shell; i <= last_shell; ++i) {
+      const double s = i / (box * px);
+      const double a_ref = 0.3 * std::exp(-60.0 * s * s);  // what the best exposure shows of the reference
+      const double a = scale[f] * reference_attenuation(s, extra[f], 3) / reference_attenuation(s, 0, 3) * a_ref;
+      e[f].shell_correlation[std::size_t(i)] = a / std::sqrt(1 + a * a);
+      e[f].shell_samples[std::size_t(i)] = 500.0 * i;
+    }
+  }
+  return e;
+}
+
+TEST(ExposureWeightsTest, fitted_exposure_recovers_each_exposure_and_weighs_as_its_true_dose) {
+  const int box = 128;
+  const double px = 1.5;
+  const std::vector<double> extra = {0, 4.5, 13.5, 31.5, 72}, scale = {1, 0.97, 0.9, 1.05, 0.8};
+  ExposureWeightOptions o;
+  o.method = ExposureWeighting::fitted_exposure;
+  // Shells 2..24 (down to 8 A), the band a refinement at 8 A scores.
+  const auto e = exposures_with_extra_exposure(extra, scale, box, px, 2, 24);
+  const auto fit = fit_exposure_decay(e, box, px, o);
+  for (std::size_t f = 0; f < extra.size(); ++f) {
+    ASSERT_TRUE(fit[f].fitted) << f;
+    EXPECT_NEAR(fit[f].decay, extra[f], 0.51) << "exposure " << f;  // the grid's step is 0.5 e/A^2
+    EXPECT_NEAR(std::exp(fit[f].log_scale), scale[f], 0.02) << "exposure " << f;
+  }
+  // The table is the dose table of the true exposures times the scales, also beyond the fitted band.
+  ExposureWeightOptions d;
+  d.method = ExposureWeighting::dose;
+  d.multiply = o.multiply = false;
+  std::vector<ExposureInfo> truth;
+  for (double x : extra) truth.push_back(dosed(x, 3));
+  const auto w = exposure_weight_table(e, box, px, o);
+  const auto wd = exposure_weight_table(truth, box, px, d);
+  for (int i : {4, 16, 24, 40, 64}) {
+    double sum = 0;
+    for (std::size_t f = 0; f < extra.size(); ++f) sum += scale[f] * wd[f][std::size_t(i)];
+    for (std::size_t f = 0; f < extra.size(); ++f) {
+      const double expected = scale[f] * wd[f][std::size_t(i)] / sum;
+      EXPECT_NEAR(w[f][std::size_t(i)], expected, 0.03 * expected + 1e-4) << "exposure " << f << " shell " << i;
+    }
+  }
+  // The B-factor form cannot follow the same data as closely beyond the band it was fitted on.
+  o.method = ExposureWeighting::bfactor;
+  const auto wb = exposure_weight_table(e, box, px, o);
+  double worst_b = 0, worst_fe = 0;
+  for (std::size_t f = 1; f < extra.size(); ++f) {
+    const double t = wd[f][64] / wd[0][64] * scale[f];
+    worst_b = std::max(worst_b, std::abs(std::log(wb[f][64] / wb[0][64] / t)));
+    worst_fe = std::max(worst_fe, std::abs(std::log(w[f][64] / w[0][64] / t)));
+  }
+  EXPECT_LT(worst_fe, 0.05);
+  EXPECT_GT(worst_b, 4 * worst_fe);
+}
+
+TEST(ExposureWeightsTest, fitted_exposure_of_equal_exposures_is_flat_and_without_shells_falls_back_to_data) {
+  const int box = 64;
+  const double px = 1.5;
+  ExposureWeightOptions o;
+  o.method = ExposureWeighting::fitted_exposure;
+  // Negative control: every exposure shows the same signal, so none has seen more exposure.
+  const auto same = exposures_with_extra_exposure({0, 0, 0}, {1, 1, 1}, box, px, 2, 20);
+  for (const auto& f : fit_exposure_decay(same, box, px, o)) EXPECT_NEAR(f.decay, 0.0, 0.51);
+  for (const auto& row : exposure_weight_table(same, box, px, o))
+    for (float v : row) EXPECT_NEAR(v, 1.0, 0.01);
+  // Two shells are not enough to fit: the table is the data table of the same scores.
+  const auto thin = exposures_with_extra_exposure({0, 10, 40}, {1, 1, 1}, box, px, 2, 3);
+  EXPECT_FALSE(fit_exposure_decay(thin, box, px, o)[1].fitted);
+  ExposureWeightOptions data;
+  const auto expected = exposure_weight_table(thin, box, px, data);
+  EXPECT_EQ(exposure_weight_table(thin, box, px, o), expected);
+  // Exposure only accumulates: an exposure that looks less exposed than the one before it is pooled
+  // with it, both then at one value between the two.
+  const auto swapped = exposures_with_extra_exposure({0, 20, 10, 30}, {1, 1, 1, 1}, box, px, 2, 20);
+  const auto fit = fit_exposure_decay(swapped, box, px, o);
+  EXPECT_NEAR(fit[0].decay, 0.0, 0.51);
+  EXPECT_NEAR(fit[3].decay, 30.0, 0.51);
+  EXPECT_DOUBLE_EQ(fit[1].decay, fit[2].decay);
+  EXPECT_GT(fit[1].decay, 10.5);
+  EXPECT_LT(fit[1].decay, 19.5);
+  // Other methods fit nothing.
+  for (const auto& f : fit_exposure_decay(same, box, px, data)) EXPECT_FALSE(f.fitted);
+}
+
+TEST(ExposureWeightsTest, non_decreasing_fit_pools_falling_runs_by_weight) {
+  EXPECT_EQ(non_decreasing_fit({1, 2, 3}, {1, 1, 1}), (std::vector<double>{1, 2, 3}));
+  EXPECT_EQ(non_decreasing_fit({}, {}), std::vector<double>{});
+  // 3 then 1 with weights 1 and 3: both become (3 + 3) / 4 = 1.5.
+  EXPECT_EQ(non_decreasing_fit({0, 3, 1, 4}, {1, 1, 3, 1}), (std::vector<double>{0, 1.5, 1.5, 4}));
+  // A pooled block that then falls below its predecessor pools again.
+  const auto v = non_decreasing_fit({2, 5, 1, 0}, {1, 1, 1, 1});
+  for (double x : v) EXPECT_DOUBLE_EQ(x, 2.0);
+  expect_config_error([] { non_decreasing_fit({1, 2}, {1}); }, "weights");
+  expect_config_error([] { non_decreasing_fit({1, NAN}, {1, 1}); }, "values[1]");
+  expect_config_error([] { non_decreasing_fit({1, 2}, {1, -1}); }, "values[1]");
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/Geometry>
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -174,6 +175,61 @@ TEST_F(RefineRunTest, per_tilt_scores_fall_with_exposure_and_early_tilts_carry_h
   std::printf("[ info     ] first 10 of 41 exposures: %.2f of the weight at shell 2, %.2f at shell 28\n", low, high);
   EXPECT_LT(low, 0.35);
   EXPECT_GT(high, 0.6);
+}
+
+TEST_F(RefineRunTest, fitted_exposure_weights_find_the_exposure_without_the_dose_record) {
+  // The damaged data (25 e/A^2 per tilt) with the dose record erased: `fitted-exposure` must find
+  // each tilt's exposure from the data alone, where `dose` now has nothing to go on.
+  RefineJob run(*base_ / "damaged", "fitted");
+  // True poses and tilt geometry (the fixture's start is perturbed), so that what the scores
+  // measure is the specimen's damage and not the tilts' misalignment.
+  Project p = io::read_project(run.opts.project_path);
+  p.particles = p.truth->particles;
+  for (std::size_t s = 0; s < p.tilt_series.size(); ++s) {
+    p.tilt_series[s].tilts = p.truth->tilts[s];
+    for (auto& t : p.tilt_series[s].tilts) t.prior_dose_e_per_A2 = 0;
+  }
+  p.projections.clear();
+  io::write_project(run.opts.project_path, p);
+  run.opts.reference_path = (*base_ / "damaged" / "truth" / "map.mrc").string();
+  run.opts.iterations = 1;
+  run.opts.refine_particles = run.opts.refine_tilts = false;
+  run.opts.weights.method = ExposureWeighting::fitted_exposure;
+  run.go();
+  std::ifstream ts(fs::path(run.opts.out_dir) / "iter_001" / "tilt_scores.csv");
+  std::string line;
+  std::getline(ts, line);
+  ASSERT_NE(line.find(",prior_dose_e_per_A2,fitted_exposure_e_per_A2"), std::string::npos) << line;
+  std::vector<double> fitted, recorded;
+  while (std::getline(ts, line)) {
+    int order;
+    double tilt, mean, prior, fit;
+    std::size_t n;
+    ASSERT_EQ(std::sscanf(line.c_str(), "%d,%lf,%lf,%zu,%lf,%lf", &order, &tilt, &mean, &n, &prior, &fit), 6) << line;
+    fitted.push_back(fit);
+    recorded.push_back(prior);
+  }
+  ASSERT_EQ(fitted.size(), 41u);
+  // Truth: exposure f has seen 25 f e/A^2 more than the first. Compared over the first 12, where
+  // the 20 A band still holds signal (by exposure 12 the phantom's scores have halved).
+  std::vector<double> rel;
+  double sxy = 0, sxx = 0;
+  for (int f = 1; f <= 12; ++f) {
+    EXPECT_EQ(recorded[std::size_t(f)], 0.0);
+    const double truth = 25.0 * f;
+    rel.push_back(std::abs(fitted[std::size_t(f)] - truth) / truth);
+    sxy += truth * fitted[std::size_t(f)];
+    sxx += truth * truth;
+  }
+  std::sort(rel.begin(), rel.end());
+  const double slope = sxy / sxx;
+  std::printf("[ info     ] fitted exposure = %.2f x true exposure, median relative error %.2f (exposures 1-12)\n",
+              slope, rel[rel.size() / 2]);
+  EXPECT_GT(slope, 0.7);
+  EXPECT_LT(slope, 1.2);
+  EXPECT_LT(rel[rel.size() / 2], 0.25);
+  EXPECT_NEAR(fitted[0], 0.0, 5.0);  // the best exposure is the origin (up to pooling with the next)
+  for (std::size_t f = 1; f < fitted.size(); ++f) EXPECT_GE(fitted[f], fitted[f - 1]) << f;  // exposure accumulates
 }
 
 TEST_F(RefineRunTest, global_search_finds_particles_without_a_prior) {

@@ -138,6 +138,39 @@ TEST(SimulateTest, deformation_moves_particles_by_a_recorded_linear_gradient) {
   fs::remove_all(moved);
 }
 
+TEST(SimulateTest, unrecorded_dose_damages_but_is_not_in_the_record) {
+  // unrecorded_dose_e_per_A2 = u: the record keeps dose x order, the truth holds the exposure the
+  // specimen had, dose x order + u x (order + 1), and the images are those of that exposure.
+  SimulationConfig c = small_config();
+  c.n_tilt_series = 1;
+  c.particles_per_series = 2;
+  c.image_nx_px = c.image_ny_px = 128;
+  c.tilt_scheme = "bisect36";
+  c.dose_per_tilt_e_per_A2 = 20;
+  c.radiation_damage = true;
+  auto ctx = parallel::make_local_context();
+  const fs::path exact = temp_dir("dose_exact"), missed = temp_dir("dose_missed");
+  simulate_project_collective(*ctx, c, exact.string(), 1, nullptr);
+  c.unrecorded_dose_e_per_A2 = 10;
+  simulate_project_collective(*ctx, c, missed.string(), 1, nullptr);
+  const Project a = io::read_project((exact / "project.h5").string());
+  const Project b = io::read_project((missed / "project.h5").string());
+  ASSERT_EQ(b.tilt_series[0].tilts.size(), 25u);
+  for (std::size_t t = 0; t < 25; ++t) {
+    const auto& rec = b.tilt_series[0].tilts[t];
+    const double order = rec.acquisition_order;
+    EXPECT_DOUBLE_EQ(rec.prior_dose_e_per_A2, 20 * order);
+    EXPECT_DOUBLE_EQ(rec.dose_e_per_A2, 20);
+    EXPECT_DOUBLE_EQ(a.truth->tilts[0][t].prior_dose_e_per_A2, 20 * order);
+    EXPECT_DOUBLE_EQ(b.truth->tilts[0][t].prior_dose_e_per_A2, 20 * order + 10 * (order + 1));
+  }
+  const io::MrcReader ra((exact / a.tilt_series[0].stack_path).string()), rb((missed / b.tilt_series[0].stack_path).string());
+  const Image ia = ra.read_section(0), ib = rb.read_section(0);
+  EXPECT_FALSE(std::equal(ia.values().begin(), ia.values().end(), ib.values().begin()));
+  fs::remove_all(exact);
+  fs::remove_all(missed);
+}
+
 TEST(SimulateTest, mdoc_lists_the_bisect60_angles_in_acquisition_order) {
   const fs::path dir = temp_dir("mdoc");
   auto cfg = small_config();

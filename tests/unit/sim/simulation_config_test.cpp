@@ -43,6 +43,12 @@ TEST(SimulationConfigTest, settings_are_checked_by_the_schema) {
   } catch (const ConfigError& e) {
     EXPECT_STREQ(e.what(), "--tilt-scheme: simulate.tilt_scheme = bisect99: one of bisect60, bisect36, hagen");
   }
+  EXPECT_THROW(apply_simulation_setting(c, "unrecorded-dose-e-per-A2", "-1", "t"), ConfigError);
+  apply_simulation_setting(c, "unrecorded-dose-e-per-A2", "1.5", "t");
+  EXPECT_EQ(c.unrecorded_dose_e_per_A2, 1.5);
+  SimulationConfig bad;
+  bad.unrecorded_dose_e_per_A2 = -1;
+  EXPECT_THROW(validate(bad, "t"), ConfigError);
   EXPECT_THROW(apply_simulation_setting(c, "tilt_schem", "bisect60", "t"), ConfigError);
   EXPECT_THROW(apply_simulation_setting(c, "out", "x", "t"), ConfigError);  // not a dataset setting
 }
