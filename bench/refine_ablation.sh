@@ -46,9 +46,11 @@ for v in $VARIANTS; do
     fitted) extra=(--exposure-weighting fitted-exposure) ;;
     from30) extra=(--initial-resolution-A 30) ;;
     noise)
-      # The same boxes replaced by white noise of the same variance: nothing to find.
+      # The same boxes replaced by white noise of the same variance: nothing to find. The noise
+      # is in the stored stack only, so no re-centring (it would cut the raw tilt series again).
+      extra=(--recentre-boxes false)
       mkdir -p runs/noise
-      "$cspt" refine -p "sim/$v.h5" -o runs/noise "${common[@]}" --iterations 0 >/dev/null 2>&1
+      "$cspt" refine -p "sim/$v.h5" -o runs/noise "${common[@]}" "${extra[@]}" --iterations 0 >/dev/null 2>&1
       ;;
   esac
   if [ "$v" = noise ]; then

@@ -18,6 +18,8 @@ std::vector<KeySpec> refine_keys() {
       choice("extraction", "stored", {"stored", "on-the-fly"},
              "stored: the root cuts every box into OUT/particles.mrcs once and each rank reads its own; on-the-fly: "
              "no stack, each rank cuts its projections from the raw tilt series (same pixels)"),
+      boolean("recentre-boxes", "true", "before every iteration after the first, cut again from the raw tilt series "
+              "each box whose particle the refined geometry puts 2 or more pixels from its centre"),
       text("sym", "C1", "point group: C1, Cn, Dn, T, O, I (RELION axes)"),
       real("mask-radius-A", "0", "soft spherical mask radius (0: as large as the box allows)").unit("A").at_least(0),
       real("mask-edge-A", "10", "soft edge of the mask").unit("A").at_least(0),
@@ -43,6 +45,8 @@ std::vector<KeySpec> refine_keys() {
       real("tilt-angle-range-deg", "1.5", "largest tilt-angle change from the start").unit("deg").at_least(0),
       real("tilt-axis-range-deg", "1", "largest tilt-axis change from the start").unit("deg").at_least(0),
       real("tilt-shift-range-A", "100", "largest tilt shift change from the start").unit("A").at_least(0),
+      integer("tilt-shift-scan-iterations", "1", "iterations whose tilt search starts by scanning every tilt's shift "
+              "over the whole range (whole pixels; for tracking errors beyond the local search; 0: never)").at_least(0),
       real("tilt-defocus-range-A", "500", "largest per-tilt defocus offset").unit("A").at_least(0),
       text("tilt-regions", "1,1", "NX,NY or NX,NY,NZ: regions of each tomogram (by its particles' extent) whose "
            "tilts get their own shift on top of the tilt's (1,1: off)"),

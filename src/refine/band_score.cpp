@@ -140,4 +140,39 @@ double band_score_by_shell(const FourierBand& band, const BandImage& image, cons
   return score_impl<true>(band, image, ctf_over_sigma, slice, shift_x_A, shift_y_A, scratch, num, xx, mm);
 }
 
+void band_score_shift_map(const FourierBand& band, const BandImage& image, const float* ctf_over_sigma,
+                          const std::complex<float>* slice, double shift_x_A, double shift_y_A,
+                          BandScoreScratch& scratch, float* out) {
+  const int box = band.box_px, nxh = box / 2 + 1;
+  const std::size_t n_half = std::size_t(box) * nxh, n_real = std::size_t(box) * box;
+  if (scratch.half_plane.size() != n_half) scratch.half_plane = fft::AlignedBuffer<std::complex<float>>(n_half);
+  if (scratch.map.size() != n_real) scratch.map = fft::AlignedBuffer<float>(n_real);
+  // The products q = x conj(M(s0)) with M(s0) the model at the current shift; the score at s0 + d
+  // is sum Re(q exp(-2 pi i k.d / box)) / norm. With Y = conj(q) on the band's half plane (and its
+  // Hermitian mirror on the kx = 0 column) the inverse FFT gives sum Y exp(+2 pi i k.d / box) over
+  // the full plane = 2 Re sum_band q exp(-2 pi i k.d / box).
+  std::complex<float>* y = scratch.half_plane.data();
+  std::fill(y, y + n_half, std::complex<float>(0.0f, 0.0f));
+  const double two_pi_over_n = 2.0 * std::numbers::pi / box;
+  const double sx = shift_x_A / band.pixel_size_A, sy = shift_y_A / band.pixel_size_A;
+  double mm = 0.0;
+  for (std::size_t i = 0; i < band.size(); ++i) {
+    const int kx = band.kx[i], ky = band.ky[i];
+    const std::complex<double> phase = std::polar(1.0, two_pi_over_n * (kx * sx + ky * sy));
+    const std::complex<double> m = std::complex<double>(slice[i]) * phase * double(ctf_over_sigma[i]);
+    mm += std::norm(m);
+    const std::complex<double> q = std::complex<double>(image.x[i]) * std::conj(m);
+    y[band.half_plane[i]] = std::complex<float>(std::conj(q));
+    if (kx == 0) y[std::size_t((box - ky) % box) * nxh] = std::complex<float>(q);
+  }
+  if (!(mm > 0) || !(image.x_norm2 > 0)) {
+    std::fill(out, out + n_real, 0.0f);
+    return;
+  }
+  fft::cached_inverse_plan(box, box).execute(y, scratch.map.data());
+  const float scale = float(0.5 / std::sqrt(mm * image.x_norm2));
+  const float* m = scratch.map.data();
+  for (std::size_t i = 0; i < n_real; ++i) out[i] = m[i] * scale;
+}
+
 }  // namespace cspt

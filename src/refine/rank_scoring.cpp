@@ -97,4 +97,15 @@ double RankScoring::score_by_shell(std::size_t j, const ProjectionPose& pose, Sc
                              pose.shift_x_A, pose.shift_y_A, scratch.band, num, xx, mm);
 }
 
+void RankScoring::shift_map(std::size_t j, const ProjectionPose& pose, ScoringScratch& scratch, float* out) const {
+  const int k = images_->local_index(j);
+  if (k < 0) throw InternalError("RankScoring: projection " + std::to_string(j) + " is not held by this rank");
+  evaluations_.fetch_add(1, std::memory_order_relaxed);
+  scratch.slice.resize(band_.size());
+  const Projector* ref = refs_[half_of_local_[std::size_t(k)] == 2 ? 1 : 0];
+  ref->project_at(pose.a, band_.kx, band_.ky, scratch.slice.data());
+  band_score_shift_map(band_, prepared_[std::size_t(k)], ctf_[std::size_t(k)].data(), scratch.slice.data(),
+                       pose.shift_x_A, pose.shift_y_A, scratch.band, out);
+}
+
 }  // namespace cspt

@@ -9,6 +9,7 @@
 #include <Eigen/Geometry>
 
 #include "cspt/core/euler.hpp"
+#include "cspt/recon/box_cut.hpp"
 #include "cspt/util/error.hpp"
 
 namespace cspt {
@@ -53,6 +54,34 @@ std::vector<ExtractedBox> boxes_from_extraction(const Project& project, const Pa
     boxes.push_back({e.particle, e.tilt, e.image.section, q + Eigen::Vector2d(e.shift_x_A, e.shift_y_A)});
   }
   return boxes;
+}
+
+std::vector<std::size_t> recentre_boxes(RefineModel& model, std::vector<ExtractedBox>& boxes, const Project& start,
+                                        int min_move_px) {
+  if (boxes.size() != model.projections.size())
+    throw InternalError("recentre_boxes: " + std::to_string(boxes.size()) + " boxes for " +
+                        std::to_string(model.projections.size()) + " projections");
+  const double px = model.optics.pixel_size_A;
+  std::vector<std::size_t> moved;
+  for (std::size_t j = 0; j < boxes.size(); ++j) {
+    RefineProjection& pj = model.projections[j];
+    const auto& ts = start.tilt_series.at(std::size_t(pj.series));
+    if (ts.nx_px <= 0 || ts.ny_px <= 0) continue;
+    const auto& particle = model.particles[std::size_t(pj.particle)];
+    const ProjectionPose pose = projection_pose(model, pj, particle.rotation, particle.position_A,
+                                                model.tilts[std::size_t(pj.series)][std::size_t(pj.tilt)]);
+    // The particle sits at -shift from the box centre.
+    const Eigen::Vector2d at = pj.box_centre_A - Eigen::Vector2d(pose.shift_x_A, pose.shift_y_A);
+    const int hx = ts.nx_px / 2, hy = ts.ny_px / 2;
+    const int ix = int(std::lround(at.x() / px)) + hx, iy = int(std::lround(at.y() / px)) + hy;
+    const int ix0 = int(std::lround(pj.box_centre_A.x() / px)) + hx, iy0 = int(std::lround(pj.box_centre_A.y() / px)) + hy;
+    if (std::max(std::abs(ix - ix0), std::abs(iy - iy0)) < min_move_px) continue;
+    if (!box_inside_image(ts.nx_px, ts.ny_px, ix, iy, model.box_px)) continue;
+    pj.box_centre_A = {(ix - hx) * px, (iy - hy) * px};
+    boxes[j].centre_A = pj.box_centre_A;
+    moved.push_back(j);
+  }
+  return moved;
 }
 
 RefineModel model_from_project(const Project& project, const std::vector<ExtractedBox>& boxes, int box_px) {

@@ -29,6 +29,7 @@
 #include "cspt/util/node_memory.hpp"
 #include "cspt/refine/reference.hpp"
 #include "cspt/refine/refine_tables.hpp"
+#include "cspt/refine/tilt_shift_scan.hpp"
 #include "cspt/refine/truth_metrics.hpp"
 #include "cspt/util/error.hpp"
 #include "cspt/util/progress.hpp"
@@ -126,6 +127,7 @@ std::string refine_options_json(const RefineOptions& o) {
   j["iterations"] = o.iterations;
   j["box_px"] = o.box_px;
   j["extraction"] = o.on_the_fly_extraction ? "on-the-fly" : "stored";
+  j["recentre_boxes"] = o.recentre_boxes;
   j["symmetry"] = o.symmetry;
   j["mask_radius_A"] = o.mask_radius_A;
   j["mask_edge_A"] = o.mask_edge_A;
@@ -149,7 +151,8 @@ std::string refine_options_json(const RefineOptions& o) {
                {"angle_range_deg", t.angle_range_deg}, {"axis_range_deg", t.axis_range_deg},
                {"shift_range_A", t.shift_range_A}, {"defocus_range_A", t.defocus_range_A},
                {"regions", {t.regions.nx, t.regions.ny, t.regions.nz}},
-               {"region_min_particles", t.regions.min_particles}, {"region_shift_range_A", t.region_shift_range_A}};
+               {"region_min_particles", t.regions.min_particles}, {"region_shift_range_A", t.region_shift_range_A},
+               {"shift_scan_iterations", t.shift_scan_iterations}};
   const auto& w = o.weights;
   j["exposure_weighting"] = {{"method", to_string(w.method)}, {"fraction", w.fraction}, {"transition", w.transition},
                              {"multiply", w.multiply}, {"bfactor_max_A2", w.bfactor_max_A2}};
@@ -190,12 +193,16 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
       theirs.erase("iterations");
       theirs.erase("reference");
       if (!theirs.contains("extraction")) theirs["extraction"] = "stored";  // runs from before the option
+      if (!theirs.contains("recentre_boxes")) theirs["recentre_boxes"] = false;  // runs from before re-centring
       // Runs from before per-region tilt shifts existed ran without them.
       if (theirs.contains("tilt") && theirs["tilt"].is_object() && !theirs["tilt"].contains("regions")) {
         theirs["tilt"]["regions"] = {1, 1, 1};
         theirs["tilt"]["region_min_particles"] = TiltRegionGrid{}.min_particles;
         theirs["tilt"]["region_shift_range_A"] = TiltSearchOptions{}.region_shift_range_A;
       }
+      // Runs from before the shift scan: their first iteration ran without it; what follows is the same.
+      if (theirs.contains("tilt") && theirs["tilt"].is_object() && !theirs["tilt"].contains("shift_scan_iterations"))
+        theirs["tilt"]["shift_scan_iterations"] = opts.tilt.shift_scan_iterations;
       if (theirs != mine) {
         std::string key = "options";
         for (auto it = mine.begin(); it != mine.end(); ++it)
@@ -262,7 +269,16 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
     ctx.broadcast_collective(r);
     resume_from = int(r[0]);
   }
-  const auto boxes = parse_extraction_csv(boxes_path.string(), boxes_text);
+  // Where the first cut put the boxes (the stored stack holds these), and where this run has them
+  // now: re-centring moves them between iterations.
+  const std::vector<ExtractedBox> extracted = parse_extraction_csv(boxes_path.string(), boxes_text);
+  std::vector<ExtractedBox> boxes = extracted;
+  if (resume_from > 0 && opts.recentre_boxes) {
+    const fs::path p = out / iter_name(resume_from) / "extraction.csv";
+    boxes = parse_extraction_csv(p.string(), read_text(p));
+    if (boxes.size() != extracted.size())
+      throw IoError(p.string(), "rows", std::to_string(boxes.size()), std::to_string(extracted.size()) + " boxes, as the run's extraction.csv");
+  }
   if (opts.iterations == 0) {  // prepare the run folder only
     say("cspt refine: extraction ready in " + out.string() + " (0 iterations asked)");
     return {};
@@ -270,7 +286,7 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
 
   // ---- the model: from the start, or from the last complete iteration ----
   const Project start = io::read_project(start_project.string());
-  const RefineModel start_model = model_from_project(start, boxes, box);
+  const RefineModel start_model = model_from_project(start, extracted, box);
   Project project = resume_from > 0 ? io::read_project((out / iter_name(resume_from) / "project.h5").string()) : start;
   RefineModel model = model_from_project(project, boxes, box);
   // Regions by the particles' start positions: the same assignment in every iteration and on resume.
@@ -314,10 +330,16 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
   std::unique_ptr<LocalImages> images;
   const auto t_images = std::chrono::steady_clock::now();
   parallel::run_guarded_collective(ctx, [&] {
-    if (opts.on_the_fly_extraction)
+    if (opts.on_the_fly_extraction) {
       images = LocalImages::cut_from_tilt_series(start, project_dir.string(), boxes, mine, box);
-    else
+    } else {
       images = std::make_unique<LocalImages>(stack_path.string(), section_of, mine, box);
+      // A resumed run's boxes that re-centring had moved: cut again where they were.
+      std::vector<std::size_t> moved;
+      for (std::size_t j : mine)
+        if (boxes[j].centre_A != extracted[j].centre_A) moved.push_back(j);
+      if (!moved.empty()) images->recut(start, project_dir.string(), boxes, moved);
+    }
   });
   {
     // The slowest rank's time to hold its images, and the bytes all ranks read for them: what
@@ -410,6 +432,19 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
       t_stage = now;
     };
     summary["iteration"] = it;
+    // 0. Boxes re-centred where the refined geometry now puts the particles.
+    if (opts.recentre_boxes && it >= 2) {
+      const std::vector<std::size_t> moved = recentre_boxes(model, boxes, start, kRecentreMinMovePx);
+      std::vector<std::size_t> mine_moved;
+      for (std::size_t j : moved)
+        if (images->local_index(j) >= 0) mine_moved.push_back(j);
+      parallel::run_guarded_collective(ctx, [&] { images->recut(start, project_dir.string(), boxes, mine_moved); });
+      summary["boxes_recentred"] = moved.size();
+      if (!moved.empty())
+        say("cspt refine: " + iter_name(it) + ": " + std::to_string(moved.size()) + " of " + std::to_string(boxes.size()) +
+            " boxes re-centred on their particles (cut again from the raw tilt series)");
+      lap("recentre");
+    }
     // 1. References for this iteration's band.
     const double band_high_A = std::max(resolution / opts.resolution_factor, 2.0 * px);
     const bool first = it == 1;
@@ -449,6 +484,18 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
     if (opts.constrained && opts.refine_tilts) {
       TiltSearchOptions topts = opts.tilt;
       topts.threads = opts.threads;
+      if (topts.shift && it <= topts.shift_scan_iterations) {
+        const TiltShiftScanReport scan = scan_tilt_shifts_collective(ctx, model, start_model, scoring, topts);
+        summary["tilt_shift_scan"] = {{"tilts_scanned", scan.tilts_scanned}, {"tilts_moved", scan.tilts_moved},
+                                      {"median_move_A", scan.median_move_A}, {"largest_move_A", scan.largest_move_A},
+                                      {"mean_tilt_score_before", scan.mean_score_before},
+                                      {"mean_tilt_score_after", scan.mean_score_after}};
+        say("cspt refine: " + iter_name(it) + ": tilt shifts scanned over +-" + fmt("%.0f A", topts.shift_range_A) + ": " +
+            std::to_string(scan.tilts_moved) + " of " + std::to_string(scan.tilts_scanned) + " tilts moved (median " +
+            fmt("%.1f A", scan.median_move_A) + ", largest " + fmt("%.1f A", scan.largest_move_A) + "), mean tilt score " +
+            fmt("%.5f", scan.mean_score_before) + " -> " + fmt("%.5f", scan.mean_score_after));
+        lap("tilt shift scan");
+      }
       const TiltSearchReport rep = refine_tilts_collective(ctx, model, start_model, scoring, topts);
       scoring.refresh_ctf(model, opts.threads);
       summary["tilt_refinement"] = {{"mean_score_before", rep.mean_score_before},
@@ -709,6 +756,7 @@ RefineOutcome run_refinement_collective(parallel::Context& ctx, const RefineOpti
       io::write_mrc_volume((tmp / "half2.mrc").string(), result.half2);
       io::write_mrc_volume((tmp / "map.mrc").string(), result.map);
       write_text(tmp / "fsc.csv", fsc_table_csv(result.fsc, box, px));
+      if (opts.recentre_boxes) write_text(tmp / "extraction.csv", extraction_csv(boxes));
       write_text(tmp / "weights.csv", shell_table_csv(weights));
       write_text(tmp / "contributions.csv", shell_table_csv(cumulative_contribution(weights)));
       write_text(tmp / "tilt_scores.csv", exposure_scores_csv(exposures, order_tilt, fits, fit_column));

@@ -40,9 +40,11 @@ class BandImagePreparer {
 /// CTF / sigma at the band samples of `image` (our sign convention), for band_score's model.
 void band_ctf_over_sigma(const FourierBand& band, const CtfParams& ctf, const BandImage& image, float* out);
 
-/// Per-thread scratch for band_score (phase tables).
+/// Per-thread scratch for band_score (phase tables) and band_score_shift_map (FFT buffers).
 struct BandScoreScratch {
   std::vector<std::complex<float>> phase_x, phase_y;
+  fft::AlignedBuffer<std::complex<float>> half_plane;
+  fft::AlignedBuffer<float> map;
 };
 
 /// The score of one projection: the model M = (CTF/sigma) * slice * exp(2 pi i k.s / box), where the
@@ -59,5 +61,13 @@ double band_score(const FourierBand& band, const BandImage& image, const float* 
 double band_score_by_shell(const FourierBand& band, const BandImage& image, const float* ctf_over_sigma,
                            const std::complex<float>* slice, double shift_x_A, double shift_y_A,
                            BandScoreScratch& scratch, double* num, double* xx, double* mm);
+
+/// band_score at every whole-pixel change d of the shift at once: out[(dy mod box) * box + (dx mod
+/// box)] = band_score(..., shift_x_A + dx * pixel, shift_y_A + dy * pixel, ...) for |dx|, |dy| <
+/// box / 2, by one inverse FFT of the band's products (the score's norms do not depend on the
+/// shift, its numerator is a Fourier sum over the band). box * box floats.
+void band_score_shift_map(const FourierBand& band, const BandImage& image, const float* ctf_over_sigma,
+                          const std::complex<float>* slice, double shift_x_A, double shift_y_A,
+                          BandScoreScratch& scratch, float* out);
 
 }  // namespace cspt

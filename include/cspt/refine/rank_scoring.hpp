@@ -28,6 +28,12 @@ class LocalImages final : public ImageSource {
                                                            const std::vector<ExtractedBox>& boxes,
                                                            const std::vector<std::size_t>& mine, int box_px);
 
+  /// Cut the held projections `which` again from the raw tilt series of `start`, at their centres
+  /// in `boxes` (re-centring: the boxes moved where refinement now puts the particles). Same errors
+  /// as cut_from_tilt_series.
+  void recut(const Project& start, const std::string& project_dir, const std::vector<ExtractedBox>& boxes,
+             const std::vector<std::size_t>& which);
+
   /// `section_of_projection[j]`: section of projection j in `stack_path`; `mine`: the projections
   /// this rank holds. Throws IoError if the stack is unreadable or not `box_px` square.
   LocalImages(const std::string& stack_path, const std::vector<int>& section_of_projection,
@@ -76,6 +82,9 @@ class RankScoring {
   /// As score(), also adding the projection's shell-wise sums (see band_score_by_shell).
   double score_by_shell(std::size_t j, const ProjectionPose& pose, ScoringScratch& scratch, double* num, double* xx,
                         double* mm) const;
+  /// The score of projection j at `pose` with its shift changed by every whole pixel (see
+  /// band_score_shift_map; cached CTF): box x box floats into `out`.
+  void shift_map(std::size_t j, const ProjectionPose& pose, ScoringScratch& scratch, float* out) const;
   /// Re-evaluate the cached CTF of every held projection from the model (threads).
   void refresh_ctf(const RefineModel& model, int threads);
   const LocalImages& images() const { return *images_; }

@@ -92,6 +92,14 @@ struct ExtractedBox {
 /// is where the geometry put the particle plus the extraction shift.
 std::vector<ExtractedBox> boxes_from_extraction(const Project& project, const ParticleSet& extracted);
 
+/// Re-centring: every box whose particle the model now puts at least `min_move_px` whole pixels
+/// (in x or y) from the box centre moves to the pixel nearest the particle, if the box stays inside
+/// its tilt image (sizes from `start`'s tilt series; a series of unknown size is left alone).
+/// Updates `boxes` and the model's box centres alike, so no pose changes; returns the moved
+/// projections, ascending. Depends on the model only: every rank moves the same boxes.
+std::vector<std::size_t> recentre_boxes(RefineModel& model, std::vector<ExtractedBox>& boxes, const Project& start,
+                                        int min_move_px);
+
 /// The model of `project` over the projections cut into `boxes` (ordered by particle, then tilt).
 RefineModel model_from_project(const Project& project, const std::vector<ExtractedBox>& boxes, int box_px);
 

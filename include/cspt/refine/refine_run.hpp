@@ -13,6 +13,9 @@
 
 namespace cspt {
 
+/// Re-centring moves a box when its particle is at least this far from the centre (pixels, x or y).
+constexpr int kRecentreMinMovePx = 2;
+
 struct RefineOptions {
   std::string project_path;      ///< the HDF5 project (read; updated after every iteration)
   std::string out_dir;           ///< OUT: extraction, iter_NNN/, summary.json
@@ -27,6 +30,10 @@ struct RefineOptions {
   /// sections; true (on-the-fly): the root writes only the box table and each rank cuts its
   /// projections from the raw tilt series. The same pixels either way.
   bool on_the_fly_extraction = false;
+  /// Before every iteration after the first, cut again from the raw tilt series each box whose
+  /// particle the refined geometry puts at least kRecentreMinMovePx pixels from its centre
+  /// (recentre_boxes); the box table each iteration used is kept in OUT/iter_NNN/extraction.csv.
+  bool recentre_boxes = true;
   std::string symmetry = "C1";
   double mask_radius_A = 0.0;    ///< 0: the largest sphere the box allows with the edge
   double mask_edge_A = 10.0;

@@ -19,6 +19,9 @@ struct TiltSearchOptions {
   /// assigns them into the model; the search refines whatever regions the model holds).
   TiltRegionGrid regions;
   double region_shift_range_A = 30.0;  ///< largest region correction
+  /// Iterations (from the first) whose tilt search starts with scan_tilt_shifts_collective: every
+  /// tilt's shift scanned over the whole range (tilt_shift_scan.hpp). 0: never.
+  int shift_scan_iterations = 1;
   int threads = 1;
 };
 

@@ -39,6 +39,7 @@ int run_refine(parallel::Context& ctx, std::vector<std::string> raw_args) {
   bind_key(cli, S, "box", o.box_px);
   std::string extraction = "stored";
   bind_key(cli, S, "extraction", extraction);
+  bind_key(cli, S, "recentre-boxes", o.recentre_boxes);
   bind_key(cli, S, "sym", o.symmetry);
   bind_key(cli, S, "mask-radius-A", o.mask_radius_A);
   bind_key(cli, S, "mask-edge-A", o.mask_edge_A);
@@ -63,6 +64,7 @@ int run_refine(parallel::Context& ctx, std::vector<std::string> raw_args) {
   bind_key(cli, S, "tilt-angle-range-deg", o.tilt.angle_range_deg);
   bind_key(cli, S, "tilt-axis-range-deg", o.tilt.axis_range_deg);
   bind_key(cli, S, "tilt-shift-range-A", o.tilt.shift_range_A);
+  bind_key(cli, S, "tilt-shift-scan-iterations", o.tilt.shift_scan_iterations);
   bind_key(cli, S, "tilt-defocus-range-A", o.tilt.defocus_range_A);
   std::string tilt_regions = "1,1";
   bind_key(cli, S, "tilt-regions", tilt_regions);

@@ -98,5 +98,42 @@ TEST(BandScoreTest, noise_alone_scores_near_zero) {
   EXPECT_LT(std::abs(s), 0.1);
 }
 
+// The shift map is band_score at every whole-pixel shift change (one inverse FFT instead of box^2
+// scores), and on a particle 30 A from where its pose puts it the map's peak is the true shift.
+TEST(BandScoreTest, shift_map_equals_the_score_at_every_whole_pixel_shift_and_finds_a_far_particle) {
+  Fixture f;
+  const Eigen::Matrix3d a = matrix_from_euler_zyz({40, 70, 110});
+  const double true_sx = 24.0, true_sy = -18.0;  // the particle sits at -s from the box centre
+  const Image image = with_ctf(test::phantom_projection(f.atoms, kBox, kPx, a, true_sx, true_sy), f.ctf);
+  BandImagePreparer prep(f.band, 56.0, 6.0);
+  BandImage prepared;
+  prep.prepare(image.data(), prepared);
+  std::vector<float> ctf_w(f.band.size());
+  band_ctf_over_sigma(f.band, f.ctf, prepared, ctf_w.data());
+  std::vector<std::complex<float>> slice(f.band.size());
+  f.projector.project_at(a, f.band.kx, f.band.ky, slice.data());
+  BandScoreScratch scratch;
+  const double s0x = 1.3, s0y = -0.7;  // the current shift, not a whole pixel
+  std::vector<float> map(std::size_t(kBox) * kBox);
+  band_score_shift_map(f.band, prepared, ctf_w.data(), slice.data(), s0x, s0y, scratch, map.data());
+  const auto at = [&](int dx, int dy) { return map[std::size_t((dy + kBox) % kBox) * kBox + std::size_t((dx + kBox) % kBox)]; };
+  double worst = 0.0;
+  for (int dy : {-31, -12, -1, 0, 1, 7, 31})
+    for (int dx : {-31, -9, -1, 0, 1, 5, 31}) {
+      const double direct = band_score(f.band, prepared, ctf_w.data(), slice.data(), s0x + dx * kPx, s0y + dy * kPx, scratch);
+      worst = std::max(worst, std::abs(direct - at(dx, dy)));
+    }
+  EXPECT_LT(worst, 2e-5);
+  int best_x = 0, best_y = 0;
+  for (int dy = -kBox / 2 + 1; dy < kBox / 2; ++dy)
+    for (int dx = -kBox / 2 + 1; dx < kBox / 2; ++dx)
+      if (at(dx, dy) > at(best_x, best_y)) best_x = dx, best_y = dy;
+  // s0 + d nearest the truth: d = round((truth - s0) / px) = (11, -9).
+  EXPECT_EQ(best_x, 11);
+  EXPECT_EQ(best_y, -9);
+  EXPECT_GT(at(best_x, best_y), 0.5);
+  EXPECT_LT(at(0, 0), 0.2);  // at the current shift, 30 A off, the particle hardly scores
+}
+
 }  // namespace
 }  // namespace cspt

@@ -6,10 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/Geometry>
+#include <cmath>
+#include <map>
 
 #include "cspt/core/euler.hpp"
+#include "cspt/io/mrc.hpp"
 #include "cspt/io/project_file.hpp"
 #include "cspt/recon/extract.hpp"
+#include "cspt/refine/rank_scoring.hpp"
 #include "cspt/refine/truth_metrics.hpp"
 #include "small_simulation.hpp"
 
@@ -90,6 +94,61 @@ TEST(RefineModelTest, symmetric_angle_ignores_symmetry_mates) {
   EXPECT_NEAR(symmetric_angle_deg(a * two_fold, a, "D3"), 0.0, 1e-6);
   EXPECT_NEAR(symmetric_angle_deg(a * two_fold, a, "C1"), 180.0, 1e-6);
   EXPECT_NEAR(symmetric_angle_deg(rotation_from_vector_deg({0, 0, 5}) * a, a, "C1"), 5.0, 1e-9);
+}
+
+// Re-centring against an independent path: boxes cut where a geometry 30 A off put the particles,
+// re-centred with the true geometry, land exactly where extraction with the true geometry cuts
+// (its own centre arithmetic), with the same residual shifts, and cutting them again from the raw
+// tilt series gives extraction's pixels.
+TEST(RefineModelTest, recentred_boxes_are_where_extraction_with_the_refined_geometry_cuts) {
+  const auto dir = test::fresh_temp_dir("refine_recentre");
+  const Project truth = truth_project(test::simulate_small(test::small_simulation_config(), dir));
+  Project off = truth;
+  for (auto& ts : off.tilt_series)
+    for (std::size_t t = 0; t < ts.tilts.size(); ++t) {
+      ts.tilts[t].shift_x_A += 30.0 * std::cos(0.7 * double(t));
+      ts.tilts[t].shift_y_A += 30.0 * std::sin(0.7 * double(t));
+    }
+  off.projections = projections_from_tilt_ctf(off, GeometrySource::project);
+  std::vector<ExtractedBox> boxes = boxes_from_extraction(off, extract_particles(off, dir.string(), 64, ""));
+  const ParticleSet at_truth = extract_particles(truth, dir.string(), 64, (dir / "truth.mrcs").string());
+  const std::vector<ExtractedBox> truth_boxes = boxes_from_extraction(truth, at_truth);
+  RefineModel model = model_from_project(truth, boxes, 64);
+  const std::vector<ExtractedBox> before = boxes;
+  const std::vector<std::size_t> moved = recentre_boxes(model, boxes, truth, 2);
+  std::map<std::pair<int, int>, std::size_t> truth_index;
+  for (std::size_t i = 0; i < truth_boxes.size(); ++i) truth_index[{truth_boxes[i].particle, truth_boxes[i].tilt}] = i;
+  std::vector<std::size_t> matched;
+  for (std::size_t j = 0; j < boxes.size(); ++j) {
+    const auto it = truth_index.find({boxes[j].particle, boxes[j].tilt});
+    if (it == truth_index.end()) continue;
+    matched.push_back(j);
+    EXPECT_LT((boxes[j].centre_A - truth_boxes[it->second].centre_A).norm(), 1e-9) << j;
+    EXPECT_LT((model.projections[j].box_centre_A - boxes[j].centre_A).norm(), 1e-12) << j;
+    const ProjectionPose pose = projection_pose(model, model.projections[j]);
+    const auto& e = at_truth.projections[it->second];
+    EXPECT_NEAR(pose.shift_x_A, e.shift_x_A, 1e-6) << j;
+    EXPECT_NEAR(pose.shift_y_A, e.shift_y_A, 1e-6) << j;
+    EXPECT_GT((boxes[j].centre_A - before[j].centre_A).norm(), 20.0) << j;  // every box was 30 A off
+  }
+  ASSERT_GT(matched.size(), boxes.size() / 2);
+  EXPECT_EQ(moved.size(), matched.size());
+  // A second pass moves nothing: the boxes are centred.
+  EXPECT_TRUE(recentre_boxes(model, boxes, truth, 2).empty());
+  // Cut again from the raw tilt series: extraction's pixels.
+  std::vector<std::size_t> all(boxes.size());
+  for (std::size_t j = 0; j < all.size(); ++j) all[j] = j;
+  auto images = LocalImages::cut_from_tilt_series(off, dir.string(), before, all, 64);
+  images->recut(truth, dir.string(), boxes, matched);
+  const io::MrcReader stack((dir / "truth.mrcs").string());
+  std::vector<float> expected(64 * 64);
+  double worst = 0.0;
+  for (std::size_t j : matched) {
+    stack.read_section_into(at_truth.projections[truth_index[{boxes[j].particle, boxes[j].tilt}]].image.section, expected.data());
+    const float* got = images->image(images->local_index(j));
+    for (std::size_t i = 0; i < expected.size(); ++i) worst = std::max(worst, double(std::abs(got[i] - expected[i])));
+  }
+  EXPECT_EQ(worst, 0.0);
 }
 
 }  // namespace
