@@ -67,45 +67,38 @@ void RankScoring::refresh_ctf(const RefineModel& model, int threads) {
   }
 }
 
-double RankScoring::score(std::size_t j, const ProjectionPose& pose, ScoringScratch& scratch, bool fresh_ctf) const {
+std::size_t RankScoring::project_reference(std::size_t j, const ProjectionPose& pose, ScoringScratch& scratch) const {
   const int k = images_->local_index(j);
   if (k < 0) throw InternalError("RankScoring: projection " + std::to_string(j) + " is not held by this rank");
   evaluations_.fetch_add(1, std::memory_order_relaxed);
-  const std::size_t n = band_.size();
-  scratch.slice.resize(n);
+  scratch.slice.resize(band_.size());
   const Projector* ref = refs_[half_of_local_[std::size_t(k)] == 2 ? 1 : 0];
   ref->project_at(pose.a, band_.kx, band_.ky, scratch.slice.data());
-  const float* ctf = ctf_[std::size_t(k)].data();
+  return std::size_t(k);
+}
+
+double RankScoring::score(std::size_t j, const ProjectionPose& pose, ScoringScratch& scratch, bool fresh_ctf) const {
+  const std::size_t k = project_reference(j, pose, scratch);
+  const float* ctf = ctf_[k].data();
   if (fresh_ctf) {
-    scratch.ctf.resize(n);
-    band_ctf_over_sigma(band_, pose.ctf, prepared_[std::size_t(k)], scratch.ctf.data());
+    scratch.ctf.resize(band_.size());
+    band_ctf_over_sigma(band_, pose.ctf, prepared_[k], scratch.ctf.data());
     ctf = scratch.ctf.data();
   }
-  return band_score(band_, prepared_[std::size_t(k)], ctf, scratch.slice.data(), pose.shift_x_A, pose.shift_y_A,
-                    scratch.band);
+  return band_score(band_, prepared_[k], ctf, scratch.slice.data(), pose.shift_x_A, pose.shift_y_A, scratch.band);
 }
 
 double RankScoring::score_by_shell(std::size_t j, const ProjectionPose& pose, ScoringScratch& scratch, double* num,
                                    double* xx, double* mm) const {
-  const int k = images_->local_index(j);
-  if (k < 0) throw InternalError("RankScoring: projection " + std::to_string(j) + " is not held by this rank");
-  evaluations_.fetch_add(1, std::memory_order_relaxed);
-  scratch.slice.resize(band_.size());
-  const Projector* ref = refs_[half_of_local_[std::size_t(k)] == 2 ? 1 : 0];
-  ref->project_at(pose.a, band_.kx, band_.ky, scratch.slice.data());
-  return band_score_by_shell(band_, prepared_[std::size_t(k)], ctf_[std::size_t(k)].data(), scratch.slice.data(),
-                             pose.shift_x_A, pose.shift_y_A, scratch.band, num, xx, mm);
+  const std::size_t k = project_reference(j, pose, scratch);
+  return band_score_by_shell(band_, prepared_[k], ctf_[k].data(), scratch.slice.data(), pose.shift_x_A, pose.shift_y_A,
+                             scratch.band, num, xx, mm);
 }
 
 void RankScoring::shift_map(std::size_t j, const ProjectionPose& pose, ScoringScratch& scratch, float* out) const {
-  const int k = images_->local_index(j);
-  if (k < 0) throw InternalError("RankScoring: projection " + std::to_string(j) + " is not held by this rank");
-  evaluations_.fetch_add(1, std::memory_order_relaxed);
-  scratch.slice.resize(band_.size());
-  const Projector* ref = refs_[half_of_local_[std::size_t(k)] == 2 ? 1 : 0];
-  ref->project_at(pose.a, band_.kx, band_.ky, scratch.slice.data());
-  band_score_shift_map(band_, prepared_[std::size_t(k)], ctf_[std::size_t(k)].data(), scratch.slice.data(),
-                       pose.shift_x_A, pose.shift_y_A, scratch.band, out);
+  const std::size_t k = project_reference(j, pose, scratch);
+  band_score_shift_map(band_, prepared_[k], ctf_[k].data(), scratch.slice.data(), pose.shift_x_A, pose.shift_y_A,
+                       scratch.band, out);
 }
 
 }  // namespace cspt

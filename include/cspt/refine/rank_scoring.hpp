@@ -92,6 +92,10 @@ class RankScoring {
   long long evaluations() const { return evaluations_.load(std::memory_order_relaxed); }
 
  private:
+  /// Counts one evaluation and puts the half-set reference's band slice at `pose` into
+  /// scratch.slice; returns j's local index. Throws InternalError if j is not held here.
+  std::size_t project_reference(std::size_t j, const ProjectionPose& pose, ScoringScratch& scratch) const;
+
   const LocalImages* images_;
   FourierBand band_;
   const Projector* refs_[2];
