@@ -119,6 +119,34 @@ void move_region_shifts(RefineModel& model, int component, double step, double r
 
 }  // namespace
 
+void reanchor_frame(RefineModel& model, const RefineModel& start) {
+  for (std::size_t s = 0; s < model.tilts.size(); ++s) {
+    const RefineTilt* ref = nullptr;
+    const RefineTilt* ref0 = nullptr;
+    for (std::size_t t = 0; t < model.tilts[s].size(); ++t)
+      if (model.tilts[s][t].reference) {
+        ref = &model.tilts[s][t];
+        ref0 = &start.tilts[s][t];
+      }
+    if (!ref) continue;
+    const double delta = ref->geometry.tilt_deg - ref0->geometry.tilt_deg;
+    const double alpha = ref->geometry.axis_deg - ref0->geometry.axis_deg;
+    if (delta == 0.0 && alpha == 0.0) continue;
+    // G = T(ref at start)^-1 T(ref now): the rotated particles seen through the reference tilt put
+    // back are what they were through the refined one.
+    const Eigen::Matrix3d g = tilt_rotation(ref0->geometry).transpose() * tilt_rotation(ref->geometry);
+    for (auto& t : model.tilts[s]) {
+      t.geometry.tilt_deg -= delta;
+      t.geometry.axis_deg -= alpha;
+    }
+    for (auto& p : model.particles)
+      if (std::size_t(p.series) == s) {
+        p.rotation = g * p.rotation;
+        p.position_A = g * p.position_A;
+      }
+  }
+}
+
 TiltSearchReport refine_tilts_collective(parallel::Context& ctx, RefineModel& model, const RefineModel& start,
                                          const RankScoring& scoring, const TiltSearchOptions& opts) {
   // Tilts numbered globally: group = offset[series] + tilt; with regions, (series, region, tilt)
@@ -209,13 +237,15 @@ TiltSearchReport refine_tilts_collective(parallel::Context& ctx, RefineModel& mo
     for (std::size_t s = 0; s < model.tilts.size(); ++s)
       for (std::size_t t = 0; t < model.tilts[s].size(); ++t) {
         RefineTilt& tilt = model.tilts[s][t];
-        if (tilt.reference && st.param != Param::defocus) continue;
+        // The reference tilt's angle and axis move too, and are then put back by reanchor_frame.
+        if (tilt.reference && (st.param == Param::shift_x || st.param == Param::shift_y)) continue;
         const std::size_t g = offset[s] + t;
         if (counts[g] < 1) continue;
         double& x = value_of(tilt, st.param);
         const double x0 = value_of(start.tilts[s][t], st.param);
         x = std::clamp(x + parabolic_move(&sums[g * kCandidates]) * st.step, x0 - st.range, x0 + st.range);
       }
+    if (st.param == Param::angle || st.param == Param::axis) reanchor_frame(model, start);
   }
   score_candidates(nullptr, sums, counts);
   report.mean_score_after = mean_of_all(sums, counts);

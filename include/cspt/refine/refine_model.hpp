@@ -34,7 +34,8 @@ struct RefineTilt {
   double defocus_offset_A = 0.0;
   int acquisition_order = 0;
   /// The first-exposed tilt of its series defines the tomogram frame: its angle, axis and shift
-  /// are never refined (a common offset of all tilts is a rotation or shift of every particle).
+  /// stay where they started (a common offset of all tilts is a rotation or shift of every
+  /// particle). Its angle and axis are searched, then put back with the frame (reanchor_frame).
   bool reference = false;
   double dose_e_per_A2 = 0.0, prior_dose_e_per_A2 = 0.0;
 };
