@@ -119,26 +119,16 @@ void move_region_shifts(RefineModel& model, int component, double step, double r
 
 }  // namespace
 
-void reanchor_frame(RefineModel& model, const RefineModel& start) {
+void reanchor_tilt_angles(RefineModel& model, const RefineModel& start) {
   for (std::size_t s = 0; s < model.tilts.size(); ++s) {
-    const RefineTilt* ref = nullptr;
-    const RefineTilt* ref0 = nullptr;
+    double delta = 0.0;
     for (std::size_t t = 0; t < model.tilts[s].size(); ++t)
-      if (model.tilts[s][t].reference) {
-        ref = &model.tilts[s][t];
-        ref0 = &start.tilts[s][t];
-      }
-    if (!ref) continue;
-    const double delta = ref->geometry.tilt_deg - ref0->geometry.tilt_deg;
-    const double alpha = ref->geometry.axis_deg - ref0->geometry.axis_deg;
-    if (delta == 0.0 && alpha == 0.0) continue;
-    // G = T(ref at start)^-1 T(ref now): the rotated particles seen through the reference tilt put
-    // back are what they were through the refined one.
-    const Eigen::Matrix3d g = tilt_rotation(ref0->geometry).transpose() * tilt_rotation(ref->geometry);
-    for (auto& t : model.tilts[s]) {
-      t.geometry.tilt_deg -= delta;
-      t.geometry.axis_deg -= alpha;
-    }
+      if (model.tilts[s][t].reference) delta = model.tilts[s][t].geometry.tilt_deg - start.tilts[s][t].geometry.tilt_deg;
+    if (delta == 0.0) continue;
+    // Ry(theta - delta) Ry(delta) = Ry(theta): every tilt's rotation, applied to the turned
+    // particles, is what it was, so no projection's pose or defocus changes.
+    const Eigen::Matrix3d g = tilt_rotation(TiltImageGeometry{delta, 0.0, 0.0, 0.0});
+    for (auto& t : model.tilts[s]) t.geometry.tilt_deg -= delta;
     for (auto& p : model.particles)
       if (std::size_t(p.series) == s) {
         p.rotation = g * p.rotation;
@@ -237,15 +227,15 @@ TiltSearchReport refine_tilts_collective(parallel::Context& ctx, RefineModel& mo
     for (std::size_t s = 0; s < model.tilts.size(); ++s)
       for (std::size_t t = 0; t < model.tilts[s].size(); ++t) {
         RefineTilt& tilt = model.tilts[s][t];
-        // The reference tilt's angle and axis move too, and are then put back by reanchor_frame.
-        if (tilt.reference && (st.param == Param::shift_x || st.param == Param::shift_y)) continue;
+        // The reference tilt's angle moves too, and is then put back by reanchor_tilt_angles.
+        if (tilt.reference && st.param != Param::defocus && st.param != Param::angle) continue;
         const std::size_t g = offset[s] + t;
         if (counts[g] < 1) continue;
         double& x = value_of(tilt, st.param);
         const double x0 = value_of(start.tilts[s][t], st.param);
         x = std::clamp(x + parabolic_move(&sums[g * kCandidates]) * st.step, x0 - st.range, x0 + st.range);
       }
-    if (st.param == Param::angle || st.param == Param::axis) reanchor_frame(model, start);
+    if (st.param == Param::angle) reanchor_tilt_angles(model, start);
   }
   score_candidates(nullptr, sums, counts);
   report.mean_score_after = mean_of_all(sums, counts);

@@ -35,7 +35,7 @@ struct RefineTilt {
   int acquisition_order = 0;
   /// The first-exposed tilt of its series defines the tomogram frame: its angle, axis and shift
   /// stay where they started (a common offset of all tilts is a rotation or shift of every
-  /// particle). Its angle and axis are searched, then put back with the frame (reanchor_frame).
+  /// particle). Its angle is searched, then put back with the gauge (reanchor_tilt_angles).
   bool reference = false;
   double dose_e_per_A2 = 0.0, prior_dose_e_per_A2 = 0.0;
 };

@@ -31,27 +31,26 @@ struct TiltSearchReport {
   long long evaluations = 0;  ///< projection scores computed on this rank
 };
 
+/// The frame's gauge, held after every angle step. A common change of all of a series' tilt angles
+/// with its particles turned about the tilt axis changes no projection; only the reference tilt
+/// pins it, so alternating tilt and particle steps would correct a common error of the other tilts
+/// by about 1/(number of tilts) per iteration. Instead the reference tilt's angle is refined like
+/// the others', and then, per series, every tilt angle moves back by the reference's change delta
+/// while the series' particles (orientation and position) turn by Ry(delta): the same projections
+/// (Ry(theta - delta) Ry(delta) = Ry(theta)), with the reference tilt where it started. The axis
+/// has no such gauge (a common axis change is a turn of the particles about the beam only at the
+/// reference tilt's angle), so the reference tilt's axis stays fixed. Every rank does the same.
+void reanchor_tilt_angles(RefineModel& model, const RefineModel& start);
+
 /// Collective. One parameter at a time, every rank scores its projections at five candidate values
 /// (-2..2 steps) of that parameter for every tilt at once; the per-tilt sums are reduced over the
 /// ranks, and every rank moves each tilt to the parabolic maximum of its candidates, within the box
 /// around `start`. One reduction of 5 x (tilts) sums per parameter and round, whatever the number of
-/// particles. The reference tilt of each series keeps its shift (its defocus is refined); its angle
-/// and axis are searched like the others' and then put back by `reanchor_frame`. With regions in
-/// the model, every round ends with the two components of the region corrections, searched the same way with groups (series, region, tilt): still one reduction per
-/// step. Updates `model.tilts` and `model.regions` identically on every rank.
-/// The frame, held after every angle and axis step. A common change of all of a series' tilt angles
-/// is a rotation of all its particles about the tilt axis, and a common change of the axes nearly
-/// one about the beam; only the reference tilt pins them, so alternating tilt and particle steps
-/// would correct such an error of the other tilts by about 1/(number of tilts) per iteration.
-/// Instead the reference tilt's angle and axis are refined like the others', and then, per series,
-/// every tilt's angle and axis move back by the reference's changes (delta, alpha) while the
-/// series' particles (orientation and position) turn by G = T(reference at start)^-1 T(reference
-/// now). The reference tilt ends where it started with its projections unchanged; with alpha = 0
-/// every projection is unchanged (Ry(theta - delta) Ry(delta) = Ry(theta)), otherwise a tilt's
-/// projections turn by at most 2 |alpha| sin(|theta - theta_reference| / 2). Deterministic: every
-/// rank does the same.
-void reanchor_frame(RefineModel& model, const RefineModel& start);
-
+/// particles. The reference tilt of each series keeps its axis and shift (its defocus is refined);
+/// its angle is searched like the others' and then put back by `reanchor_tilt_angles`. With
+/// regions in the model, every round ends with the two components of the region corrections,
+/// searched the same way with groups (series, region, tilt): still one reduction per step.
+/// Updates `model.tilts` and `model.regions` identically on every rank.
 TiltSearchReport refine_tilts_collective(parallel::Context& ctx, RefineModel& model, const RefineModel& start,
                                          const RankScoring& scoring, const TiltSearchOptions& opts);
 

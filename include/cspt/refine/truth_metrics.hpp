@@ -32,7 +32,11 @@ double median_of(std::vector<double> values);
 double symmetric_angle_deg(const Eigen::Matrix3d& a, const Eigen::Matrix3d& b, const std::string& symmetry);
 
 /// Compare `model` with `project.truth` (which must be present). `constrained` picks what
-/// median_angular_error_deg measures.
+/// median_angular_error_deg measures. The truth is first put into the model's frame: per series,
+/// its tilt angles move by the reference tilt's difference delta (model minus truth) and its
+/// particles (orientation and position) turn by Ry(-delta), which changes no true projection; so
+/// a reference tilt that started off (a tracked series) does not count as an error of every
+/// particle and tilt. The per-projection figures do not depend on it.
 TruthMetrics truth_metrics(const RefineModel& model, const Project& project, const std::string& symmetry,
                            bool constrained);
 

@@ -85,6 +85,27 @@ TEST(RefineModelTest, poses_match_extraction_and_survive_the_project_file) {
   EXPECT_LT(zero.median_angular_error_deg, 1e-6);
   EXPECT_LT(zero.median_shift_error_A, 1e-6);
   EXPECT_LT(zero.tilt_angle_error_deg, 1e-9);
+  // The truth seen in another frame: series 1's tilt angles all 0.6 deg up (the reference tilt
+  // too) and its particles turned back about the tilt axis changes no projection, and is no error;
+  // every other tilt moved on top of that is.
+  RefineModel reframed = model;
+  const Eigen::Matrix3d back_turn = tilt_rotation(TiltImageGeometry{-0.6, 0.0, 0.0, 0.0});
+  for (auto& t : reframed.tilts[1]) t.geometry.tilt_deg += 0.6;
+  for (auto& q : reframed.particles)
+    if (q.series == 1) {
+      q.rotation = back_turn * q.rotation;
+      q.position_A = back_turn * q.position_A;
+    }
+  const auto same = truth_metrics(reframed, p, "C1", true);
+  EXPECT_LT(same.median_angular_error_deg, 1e-6);
+  EXPECT_LT(same.median_projection_angular_error_deg, 1e-6);
+  EXPECT_LT(same.median_position_error_A, 1e-6);
+  EXPECT_LT(same.median_shift_error_A, 1e-6);
+  EXPECT_LT(same.tilt_angle_error_deg, 1e-9);
+  for (auto& series : reframed.tilts)
+    for (auto& t : series)
+      if (!t.reference) t.geometry.tilt_deg += 0.3;
+  EXPECT_NEAR(truth_metrics(reframed, p, "C1", true).tilt_angle_error_deg, 0.3, 1e-9);
   std::filesystem::remove_all(dir);
 }
 
