@@ -20,6 +20,24 @@ Eigen::Matrix3d rotation_from_vector_deg(const Eigen::Vector3d& omega_deg) {
   return Eigen::AngleAxisd(angle * std::numbers::pi / 180.0, omega_deg / angle).toRotationMatrix();
 }
 
+void turn_series_tilt_angles(RefineModel& model, std::size_t series, double delta_deg) {
+  if (delta_deg == 0.0) return;
+  const Eigen::Matrix3d g = tilt_rotation(TiltImageGeometry{delta_deg, 0.0, 0.0, 0.0});
+  for (auto& t : model.tilts[series]) t.geometry.tilt_deg -= delta_deg;
+  for (auto& p : model.particles)
+    if (std::size_t(p.series) == series) {
+      p.rotation = g * p.rotation;
+      p.position_A = g * p.position_A;
+    }
+}
+
+double reference_tilt_angle_change_deg(const RefineModel& model, const RefineModel& other, std::size_t series) {
+  for (std::size_t t = 0; t < model.tilts[series].size(); ++t)
+    if (model.tilts[series][t].reference)
+      return model.tilts[series][t].geometry.tilt_deg - other.tilts[series][t].geometry.tilt_deg;
+  return 0.0;
+}
+
 ProjectionPose projection_pose(const RefineModel& model, const RefineProjection& j, const Eigen::Matrix3d& rotation,
                                const Eigen::Vector3d& position_A, const RefineTilt& tilt) {
   ProjectionPose pose;

@@ -120,21 +120,8 @@ void move_region_shifts(RefineModel& model, int component, double step, double r
 }  // namespace
 
 void reanchor_tilt_angles(RefineModel& model, const RefineModel& start) {
-  for (std::size_t s = 0; s < model.tilts.size(); ++s) {
-    double delta = 0.0;
-    for (std::size_t t = 0; t < model.tilts[s].size(); ++t)
-      if (model.tilts[s][t].reference) delta = model.tilts[s][t].geometry.tilt_deg - start.tilts[s][t].geometry.tilt_deg;
-    if (delta == 0.0) continue;
-    // Ry(theta - delta) Ry(delta) = Ry(theta): every tilt's rotation, applied to the turned
-    // particles, is what it was, so no projection's pose or defocus changes.
-    const Eigen::Matrix3d g = tilt_rotation(TiltImageGeometry{delta, 0.0, 0.0, 0.0});
-    for (auto& t : model.tilts[s]) t.geometry.tilt_deg -= delta;
-    for (auto& p : model.particles)
-      if (std::size_t(p.series) == s) {
-        p.rotation = g * p.rotation;
-        p.position_A = g * p.position_A;
-      }
-  }
+  for (std::size_t s = 0; s < model.tilts.size(); ++s)
+    turn_series_tilt_angles(model, s, reference_tilt_angle_change_deg(model, start, s));
 }
 
 TiltSearchReport refine_tilts_collective(parallel::Context& ctx, RefineModel& model, const RefineModel& start,

@@ -59,21 +59,10 @@ TruthMetrics truth_metrics(const RefineModel& model, const Project& project, con
     }
   // The truth in the refinement's frame: a common change of a series' tilt angles with its particles
   // turned about the tilt axis changes no projection, and refinement fixes it by the reference
-  // tilt's angle (reanchor_tilt_angles). Where the reference tilt started off (a tracked series), compare
-  // with the truth turned into the frame of the refined reference tilt.
-  for (std::size_t s = 0; s < true_model.tilts.size(); ++s) {
-    double delta = 0.0;
-    for (std::size_t t = 0; t < true_model.tilts[s].size(); ++t)
-      if (model.tilts[s][t].reference) delta = model.tilts[s][t].geometry.tilt_deg - true_model.tilts[s][t].geometry.tilt_deg;
-    if (delta == 0.0) continue;
-    const Eigen::Matrix3d g = tilt_rotation(TiltImageGeometry{-delta, 0.0, 0.0, 0.0});
-    for (auto& t : true_model.tilts[s]) t.geometry.tilt_deg += delta;
-    for (auto& p : true_model.particles)
-      if (std::size_t(p.series) == s) {
-        p.rotation = g * p.rotation;
-        p.position_A = g * p.position_A;
-      }
-  }
+  // tilt's angle (reanchor_tilt_angles). Where the reference tilt started off (a tracked series),
+  // compare with the truth turned into the frame of the refined reference tilt.
+  for (std::size_t s = 0; s < true_model.tilts.size(); ++s)
+    turn_series_tilt_angles(true_model, s, -reference_tilt_angle_change_deg(model, true_model, s));
   for (auto& j : true_model.projections) {
     j.extra_rotation.setIdentity();
     j.extra_shift_A.setZero();

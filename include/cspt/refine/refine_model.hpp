@@ -112,6 +112,15 @@ void write_model_to_project(const RefineModel& model, Project& project);
 /// `image_of_projection[j]` (section in the caller's image source; -1 = held by another rank).
 ParticleSet particle_set_from_model(const RefineModel& model, const std::vector<int>& image_of_projection);
 
+/// The tilt-angle gauge of one series: every tilt angle down by `delta_deg` and the series'
+/// particles (orientation and position) turned by Ry(delta_deg). Ry(theta - delta) Ry(delta) =
+/// Ry(theta), so no projection's pose, origin shift or defocus changes.
+void turn_series_tilt_angles(RefineModel& model, std::size_t series, double delta_deg);
+
+/// How far the reference tilt's angle of `series` is in `model` from where it is in `other`
+/// (degrees; 0 for a series without a reference tilt).
+double reference_tilt_angle_change_deg(const RefineModel& model, const RefineModel& other, std::size_t series);
+
 /// Exact rotation E(omega) for a rotation vector in degrees (axis * angle).
 Eigen::Matrix3d rotation_from_vector_deg(const Eigen::Vector3d& omega_deg);
 
